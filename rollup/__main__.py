@@ -1,0 +1,3 @@
+from rollup.cli import app
+
+app(prog_name="rollup")

@@ -1,0 +1,59 @@
+"""How a rollup workbook carries its cell codes: a hidden sheet mapping each code (and each
+cover field) to the sheet and cell that holds it. The template writer writes it; the workbook
+reader finds every value through it, never by a hard-coded position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHEET = "_rollup"
+HEADER = ("key", "sheet", "cell", "value")
+MARKER = "rollup-template"
+FORMAT_VERSION = 1
+
+# Cover fields a unit fills in besides the tables.
+COVER_FIELDS = {
+    "unit": "填报单位",
+    "year": "报告年度",
+    "contact": "联系人",
+    "phone": "联系电话",
+    "date": "填报日期",
+}
+
+
+@dataclass(frozen=True)
+class CodeMap:
+    edition: str
+    locations: dict[str, tuple[str, str]]  # code or cover field -> (sheet, cell)
+
+
+def rows(edition: str, locations: dict[str, tuple[str, str]]) -> list[tuple]:
+    """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``."""
+    head = [HEADER, ("format", "", "", MARKER), ("format_version", "", "", FORMAT_VERSION), ("edition", "", "", edition)]
+    return head + [(key, sheet, cell, "") for key, (sheet, cell) in locations.items()]
+
+
+def parse(table: list[list]) -> CodeMap | None:
+    """Read the hidden sheet back; ``None`` when it is not a rollup code sheet."""
+    if not table or tuple(str(v) for v in table[0][:4]) != HEADER:
+        return None
+    constants: dict[str, str] = {}
+    locations: dict[str, tuple[str, str]] = {}
+    for line in table[1:]:
+        key, sheet, cell, value = (list(line) + ["", "", "", ""])[:4]
+        if not key:
+            continue
+        if sheet and cell:
+            locations[str(key)] = (str(sheet), str(cell))
+        else:
+            constants[str(key)] = _plain(value)
+    if constants.get("format") != MARKER or "edition" not in constants:
+        return None
+    return CodeMap(edition=constants["edition"], locations=locations)
+
+
+def _plain(value) -> str:
+    # calamine hands back numbers written as text cells unchanged, but whole floats as 2019.0
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,248 @@
+"""Configuration: the settings file (config/rollup.toml) and the roster of units (config/units.csv
+or .xlsx), loaded into typed models. A bad file raises ``ConfigError`` with one clear message
+naming the file, the line or field, and what is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path("config") / "rollup.toml"
+CATEGORIES = ("部门", "乡镇街道")
+ROSTER_COLUMNS = ("编码", "单位名称", "类别", "别名", "联系人", "电话", "邮箱", "截止日期")
+REQUIRED_ROSTER_COLUMNS = ("编码", "单位名称", "类别")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message is for the user as it stands."""
+
+
+class Paths(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roster: Path = Path("units.csv")
+    inbox: Path = Path("../inbox")
+    outbox: Path = Path("../outbox")
+
+
+class Settings(BaseModel):
+    """config/rollup.toml. Relative paths are relative to the folder of that file."""
+
+    model_config = ConfigDict(extra="forbid")
+    region: str = Field(min_length=1)
+    year: int = Field(ge=2008, le=2100)
+    deadlines: dict[int, date] = {}
+    paths: Paths = Paths()
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def deadline(self, year: int) -> date:
+        """The year's deadline: configured, else 31 January of the next year (条例 第四十九条)."""
+        return self.deadlines.get(year, date(year + 1, 1, 31))
+
+    def _resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def roster_path(self) -> Path:
+        return self._resolve(self.paths.roster)
+
+    @property
+    def inbox(self) -> Path:
+        return self._resolve(self.paths.inbox)
+
+    @property
+    def outbox(self) -> Path:
+        return self._resolve(self.paths.outbox)
+
+
+def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"找不到配置文件 {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码的文本") from None
+    try:
+        return Settings.model_validate({**data, "base_dir": path.parent})
+    except ValidationError as exc:
+        raise ConfigError(f"配置文件 {path} 有误：{_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
+        shown = f"（填写的是 {value!r}）" if not isinstance(value, dict) else ""
+        parts.append(f"字段 {where}：{err['msg']}{shown}")
+    return "；".join(parts)
+
+
+class Unit(BaseModel):
+    """One unit of the roster."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    category: Literal["部门", "乡镇街道"]
+    aliases: tuple[str, ...] = ()
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+    deadline: date | None = None
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _split_aliases(cls, value):
+        if isinstance(value, str):
+            return tuple(a.strip() for a in re.split(r"[；;]", value) if a.strip())
+        return value
+
+
+class Roster:
+    """The units a year's consolidation expects, and matching of the names units write."""
+
+    def __init__(self, units: list[Unit], region: str = "", source: Path | None = None):
+        self.units = units
+        self.region = region
+        self.source = source
+        self._by_key: dict[str, Unit] = {}
+        for unit in units:
+            for name in (unit.name, *unit.aliases):
+                key = unit_key(name, region)
+                other = self._by_key.get(key)
+                if other is not None and other.id != unit.id:
+                    raise ConfigError(
+                        f"名册 {source} 中“{other.name}”与“{unit.name}”的名称或别名“{name}”重复，无法区分"
+                    )
+                self._by_key[key] = unit
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __iter__(self):
+        return iter(self.units)
+
+    def match(self, name: str | None) -> Unit | None:
+        """The roster unit a written name refers to (乐清市商务局 = 市商务局 = 商务局), if any."""
+        if not name:
+            return None
+        return self._by_key.get(unit_key(name, self.region))
+
+    def get(self, unit_id: str) -> Unit:
+        return next(u for u in self.units if u.id == unit_id)
+
+
+def unit_key(name: str, region: str = "") -> str:
+    """A unit name reduced to what tells units apart: no spaces, brackets, region prefix or 市."""
+    text = unicodedata.normalize("NFKC", name)
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"\([^)]*\)|（[^）]*）", "", text)
+    region = re.sub(r"\s+", "", unicodedata.normalize("NFKC", region))
+    for prefix in (region, region.rstrip("市县区")):
+        if prefix and text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            break
+    if text.startswith("市") and len(text) > 1:
+        text = text[1:]
+    return text
+
+
+def load_roster(path: Path, region: str = "") -> Roster:
+    """Read the roster from CSV (UTF-8, BOM tolerated, lines starting with # are comments) or
+    from the first sheet of an .xlsx/.xls workbook."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"找不到单位名册 {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        records = _workbook_records(path)
+    else:
+        records = _csv_records(path)
+    if not records:
+        raise ConfigError(f"单位名册 {path} 没有任何单位")
+    header = records[0][1]
+    missing = [c for c in REQUIRED_ROSTER_COLUMNS if c not in header]
+    if missing:
+        raise ConfigError(f"单位名册 {path} 缺少列：{'、'.join(missing)}（表头应为 {'，'.join(ROSTER_COLUMNS)}）")
+    units = []
+    seen: dict[str, int] = {}
+    for line, row in records[1:]:
+        record = dict(zip(header, row))
+        if not any(v.strip() for v in row):
+            continue
+        unit_id = record.get("编码", "").strip()
+        if unit_id in seen:
+            raise ConfigError(f"单位名册 {path} 第 {line} 行：编码 {unit_id} 与第 {seen[unit_id]} 行重复")
+        seen[unit_id] = line
+        units.append(_unit(path, line, record))
+    return Roster(units, region=region, source=path)
+
+
+def _unit(path: Path, line: int, record: dict[str, str]) -> Unit:
+    fields = {
+        "id": record.get("编码", "").strip(),
+        "name": record.get("单位名称", "").strip(),
+        "category": record.get("类别", "").strip(),
+        "aliases": record.get("别名", ""),
+        "contact": record.get("联系人", "").strip(),
+        "phone": record.get("电话", "").strip(),
+        "email": record.get("邮箱", "").strip(),
+        "deadline": record.get("截止日期", "").strip() or None,
+    }
+    if not fields["id"] or not fields["name"]:
+        raise ConfigError(f"单位名册 {path} 第 {line} 行：编码和单位名称不能为空")
+    if fields["category"] not in CATEGORIES:
+        raise ConfigError(
+            f"单位名册 {path} 第 {line} 行：类别“{fields['category']}”无效，应为“部门”或“乡镇街道”"
+        )
+    try:
+        return Unit.model_validate(fields)
+    except ValidationError as exc:
+        raise ConfigError(f"单位名册 {path} 第 {line} 行有误：{_describe(exc)}") from None
+
+
+def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"单位名册 {path} 不是 UTF-8 编码，请另存为“CSV UTF-8”格式") from None
+    records = []
+    for number, line in enumerate(io.StringIO(text), start=1):
+        if line.lstrip().startswith("#") or not line.strip():
+            continue
+        row = next(csv.reader([line]))
+        records.append((number, [cell.strip() for cell in row]))
+    return records
+
+
+def _workbook_records(path: Path) -> list[tuple[int, list[str]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several unrelated types for broken files
+        raise ConfigError(f"无法读取单位名册 {path}：{exc}") from None
+    return [
+        (number, [_text(v) for v in row])
+        for number, row in enumerate(rows, start=1)
+        if any(_text(v) for v in row) and not _text(row[0]).startswith("#")
+    ]
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
