@@ -78,10 +78,10 @@ def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
         raise ConfigError(f"配置文件 {path} 有误：{_describe(exc)}") from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, names: dict[str, str] | None = None) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
+        where = ".".join((names or {}).get(str(p), str(p)) for p in err["loc"])
         value = err.get("input")
         shown = f"（填写的是 {value!r}）" if not isinstance(value, dict) else ""
         parts.append(f"字段 {where}：{err['msg']}{shown}")
@@ -188,17 +188,15 @@ def load_roster(path: Path, region: str = "") -> Roster:
     return Roster(units, region=region, source=path)
 
 
+_ROSTER_FIELDS = {
+    "id": "编码", "name": "单位名称", "category": "类别", "aliases": "别名",
+    "contact": "联系人", "phone": "电话", "email": "邮箱", "deadline": "截止日期",
+}
+
+
 def _unit(path: Path, line: int, record: dict[str, str]) -> Unit:
-    fields = {
-        "id": record.get("编码", "").strip(),
-        "name": record.get("单位名称", "").strip(),
-        "category": record.get("类别", "").strip(),
-        "aliases": record.get("别名", ""),
-        "contact": record.get("联系人", "").strip(),
-        "phone": record.get("电话", "").strip(),
-        "email": record.get("邮箱", "").strip(),
-        "deadline": record.get("截止日期", "").strip() or None,
-    }
+    fields = {key: (record.get(column) or "").strip() for key, column in _ROSTER_FIELDS.items()}
+    fields["deadline"] = fields["deadline"] or None
     if not fields["id"] or not fields["name"]:
         raise ConfigError(f"单位名册 {path} 第 {line} 行：编码和单位名称不能为空")
     if fields["category"] not in CATEGORIES:
@@ -208,7 +206,7 @@ def _unit(path: Path, line: int, record: dict[str, str]) -> Unit:
     try:
         return Unit.model_validate(fields)
     except ValidationError as exc:
-        raise ConfigError(f"单位名册 {path} 第 {line} 行有误：{_describe(exc)}") from None
+        raise ConfigError(f"单位名册 {path} 第 {line} 行有误：{_describe(exc, _ROSTER_FIELDS)}") from None
 
 
 def _csv_records(path: Path) -> list[tuple[int, list[str]]]:

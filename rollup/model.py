@@ -9,6 +9,13 @@ from pathlib import Path
 Number = int | float
 
 
+def format_number(value: Number) -> str:
+    """A number as the form prints it: whole numbers plain, money to at most 4 decimals."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(int(value))
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -76,6 +83,16 @@ class Submission:
     @property
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
+
+    @classmethod
+    def refused(cls, path: Path, rule: str, message: str) -> Submission:
+        """A file that could not be read at all: no values, one error naming the file."""
+        finding = Finding(rule=rule, severity=Severity.ERROR, message=message, file=path.name, source=path.name)
+        try:
+            modified = path.stat().st_mtime
+        except OSError:
+            modified = 0.0
+        return cls(file=path, findings=(finding,), modified=modified)
 
     def with_findings(self, findings: list[Finding] | tuple[Finding, ...]) -> Submission:
         return replace(self, findings=self.findings + tuple(findings))

@@ -114,6 +114,11 @@ class SumRule(_Spec):
     message: str
 
 
+class Headline(_Spec):
+    label: str
+    codes: tuple[str, ...]
+
+
 class Edition(_Spec):
     spec_version: Literal[1]
     edition: str
@@ -121,6 +126,7 @@ class Edition(_Spec):
     source: str
     first_year: int
     last_year: int | None = None
+    headlines: tuple[Headline, ...] = ()
     tables: tuple[Table, ...]
     rules: tuple[SumRule, ...] = ()
 
@@ -129,14 +135,16 @@ class Edition(_Spec):
         codes = set(self.codes)
         for rule in self.rules:
             table = self.table(rule.table)
-            for lines in (rule.left, rule.right):
-                for operand in lines:
-                    if rule.each == "row":
-                        table.column(operand)
-                    else:
-                        table.row(operand)
+            lines = table.columns if rule.each == "row" else table.rows
+            known = {line.code for line in lines}
+            unknown = [o for o in rule.left + rule.right if o not in known]
+            if unknown:
+                raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown {unknown}")
         if len(codes) != len(self.codes):
             raise ValueError(f"edition {self.edition}: duplicate cell codes")
+        unknown = [c for h in self.headlines for c in h.codes if c not in codes]
+        if unknown:
+            raise ValueError(f"edition {self.edition}: headlines name unknown cells {unknown}")
         return self
 
     @cached_property
@@ -156,6 +164,19 @@ class Edition(_Spec):
 
     def table(self, table_id: str) -> Table:
         return next(t for t in self.tables if t.id == table_id)
+
+    def where(self, table_id: str, row: str | None = None, column: str | None = None) -> str:
+        """A place in the form in the words a clerk uses, e.g. ``依申请表 三(七)总计 自然人列``."""
+        table = self.table(table_id)
+        parts = [table.name]
+        if row is not None:
+            parts.append(table.row(row).name)
+        if column is not None:
+            parts.append(f"{table.column(column).label}列")
+        return " ".join(parts)
+
+    def headline_figures(self, values: dict) -> list[tuple[str, float | int]]:
+        return [(h.label, sum(values.get(c, 0) for c in h.codes)) for h in self.headlines]
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)

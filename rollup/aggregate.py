@@ -1,0 +1,136 @@
+"""Consolidation: which submission counts for each roster unit, and the sum of the units'
+tables into the region's own tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from rollup.config import Roster, Unit
+from rollup.forms import Edition
+from rollup.model import Finding, Number, Severity, Submission
+
+Status = Literal["已报送", "有错误", "未报送"]
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    """Where one roster unit stands: its counted submission (if any) and the ones it replaced."""
+
+    unit: Unit
+    submission: Submission | None
+    superseded: tuple[Submission, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        if self.submission is None:
+            return "未报送"
+        return "有错误" if self.submission.has_errors else "已报送"
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """The result of one run: the region's tables and the state of every unit and file."""
+
+    region: str
+    year: int
+    edition: Edition
+    values: dict[str, Number]
+    notes: dict[str, str]
+    units: tuple[UnitReport, ...]
+    counted: tuple[Submission, ...]
+    excluded: tuple[Submission, ...] = ()
+    unmatched: tuple[Submission, ...] = ()
+    other_years: tuple[Submission, ...] = ()
+
+    @property
+    def received(self) -> list[UnitReport]:
+        return [u for u in self.units if u.submission is not None]
+
+    @property
+    def missing(self) -> list[UnitReport]:
+        return [u for u in self.units if u.submission is None]
+
+    @property
+    def submissions(self) -> list[Submission]:
+        """Every file read for this year, counted or not."""
+        seen = [u.submission for u in self.received]
+        seen += [s for u in self.units for s in u.superseded]
+        return seen + list(self.unmatched)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for s in self.submissions for f in s.findings]
+
+
+def consolidate(
+    submissions: list[Submission],
+    roster: Roster,
+    edition: Edition,
+    year: int,
+    *,
+    exclude_invalid: bool = False,
+) -> Consolidation:
+    """Sum the newest submission of every roster unit. Submissions with errors are summed and
+    flagged, or left out with ``exclude_invalid``."""
+    by_unit: dict[str, list[Submission]] = defaultdict(list)
+    unmatched = []
+    for submission in submissions:
+        if submission.unit_id is None:
+            unmatched.append(submission)
+        else:
+            by_unit[submission.unit_id].append(submission)
+    reports = tuple(_unit_report(unit, by_unit.get(unit.id, [])) for unit in roster)
+    included = [r.submission for r in reports if r.submission is not None]
+    excluded = [s for s in included if exclude_invalid and s.has_errors]
+    counted = [s for s in included if s not in excluded]
+    return Consolidation(
+        region=roster.region,
+        year=year,
+        edition=edition,
+        values=sum_values(edition, counted),
+        notes=_gather_notes(counted, roster),
+        units=reports,
+        counted=tuple(counted),
+        excluded=tuple(excluded),
+        unmatched=tuple(unmatched),
+    )
+
+
+def _unit_report(unit: Unit, submissions: list[Submission]) -> UnitReport:
+    if not submissions:
+        return UnitReport(unit, None)
+    newest_first = sorted(submissions, key=lambda s: (s.modified, s.file.name), reverse=True)
+    newest, older = newest_first[0], newest_first[1:]
+    if not older:
+        return UnitReport(unit, newest)
+    names = "、".join(s.file.name for s in older)
+    note = Finding(
+        "duplicate_submission",
+        Severity.WARNING,
+        f"{unit.name}报送了 {len(newest_first)} 份，以最新的 {newest.file.name} 为准，未计入：{names}",
+        file=newest.file.name,
+        unit=unit.name,
+        source=newest.file.name,
+    )
+    return UnitReport(unit, newest.with_findings([note]), tuple(older))
+
+
+def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Number]:
+    """Cell by cell sum over the submissions, in the edition's code order."""
+    totals: dict[str, Number] = {}
+    for cell in edition.cells:
+        total = sum(s.values.get(cell.code, 0) for s in submissions)
+        totals[cell.code] = int(total) if float(total).is_integer() else round(total, 4)
+    return totals
+
+
+def _gather_notes(submissions: list[Submission], roster: Roster) -> dict[str, str]:
+    """Notes by cell across units, each prefixed by the unit that wrote it."""
+    notes: dict[str, list[str]] = defaultdict(list)
+    for submission in submissions:
+        name = roster.get(submission.unit_id).name if submission.unit_id else (submission.unit or "")
+        for code, note in submission.notes.items():
+            notes[code].append(f"{name}：{note}")
+    return {code: "；".join(texts) for code, texts in notes.items()}

@@ -1,0 +1,44 @@
+"""The fill-in templates the office sends out: one official-layout workbook per unit, its cover
+already carrying the unit's name, the year and the contact on record."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from rollup.config import Unit
+from rollup.forms import Edition
+from rollup.outputs import write_atomically
+from rollup.render.form import form_workbook
+
+_ILLEGAL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` usable as a file name on Windows and Unix: illegal characters become "_"."""
+    cleaned = _ILLEGAL.sub("_", name).strip().strip(".")
+    return cleaned or "_"
+
+
+def _save(wb, path: Path) -> Path:
+    return write_atomically(path, lambda tmp: wb.save(tmp))
+
+
+def write_templates(edition: Edition, year: int, units: Iterable[Unit], folder: Path) -> list[Path]:
+    """Write ``<unit name>.xlsx`` for every unit into ``folder``, cover prefilled; return the paths.
+    Two names that clean up to the same file name are told apart by the unit's id."""
+    folder = Path(folder)
+    written: list[Path] = []
+    for unit in units:
+        path = folder / f"{safe_file_name(unit.name)}.xlsx"
+        if path in written:
+            path = folder / f"{safe_file_name(unit.name)}_{safe_file_name(unit.id)}.xlsx"
+        cover = {"unit": unit.name, "year": year, "contact": unit.contact, "phone": unit.phone}
+        written.append(_save(form_workbook(edition, cover=cover), path))
+    return written
+
+
+def write_blank_template(edition: Edition, year: int, path: Path) -> Path:
+    """One template with no unit on its cover, only the year."""
+    return _save(form_workbook(edition, cover={"year": year}), Path(path))

@@ -1,0 +1,100 @@
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from rollup.config import ConfigError, load_roster, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+HEADER = "编码,单位名称,类别,别名,联系人,电话,邮箱,截止日期\n"
+
+
+def test_shipped_sample_config_and_roster():
+    settings = load_settings(REPO / "config" / "rollup.toml")
+    assert settings.region == "乐清市" and settings.year == 2019
+    assert settings.deadline(2019) == date(2020, 1, 31)
+    roster = load_roster(settings.roster_path, settings.region)
+    categories = [u.category for u in roster]
+    assert categories.count("部门") == 49 and categories.count("乡镇街道") == 25
+    assert roster.match("市商务局").name == "乐清市商务局"
+
+
+def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
+    path = tmp_path / "rollup.toml"
+    path.write_text('region = "测试市"\nyear = 2021\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.deadline(2021) == date(2022, 1, 31)
+    assert settings.inbox == tmp_path / "../inbox"
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('region = "测试市"\nyear = "二〇一九"\n', ["year"]),
+        ('region = "测试市"\nyear = 2019\ncolour = "red"\n', ["colour"]),
+        ('region = "测试市"\nyear = 2019\n[paths\n', ["line 3"]),
+        ('year = 2019\n', ["region"]),
+    ],
+)
+def test_a_bad_settings_file_names_the_file_and_the_field_or_line(tmp_path, text, words):
+    path = tmp_path / "rollup.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+
+
+def test_missing_settings_file(tmp_path):
+    with pytest.raises(ConfigError, match="找不到配置文件"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_roster_csv_with_bom_comments_and_both_alias_separators(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "# 示例\n" + HEADER + "D1,乐清市商务局,部门,市商务局；商务局;商务,张三,0577-1,a@example.gov.cn,2020-02-10\n"
+        "T1,柳市镇,乡镇街道,,,,,\n",
+        encoding="utf-8-sig",
+    )
+    roster = load_roster(path, "乐清市")
+    unit = roster.match("商务")
+    assert unit.aliases == ("市商务局", "商务局", "商务") and unit.deadline == date(2020, 2, 10)
+    assert roster.match("柳市镇").category == "乡镇街道"
+
+
+def test_roster_from_xlsx(tmp_path):
+    path = tmp_path / "units.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER.strip().split(","))
+    wb.active.append(["D1", "乐清市商务局", "部门", "市商务局", "张三", "0577-1", "", None])
+    wb.save(path)
+    assert load_roster(path, "乐清市").match("商务局").id == "D1"
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("D1,商务局,部门x,,,,,\n", ["第 2 行", "类别"]),
+        ("D1,商务局,部门,,,,,\nD1,财政局,部门,,,,,\n", ["第 3 行", "编码 D1"]),
+        ("D1,商务局,部门,,,,,2020-13-40\n", ["第 2 行", "截止日期"]),
+        ("D1,商务局,部门,,,,,\nD2,乐清市商务局,部门,,,,,\n", ["重复"]),
+    ],
+)
+def test_a_bad_roster_names_the_file_and_the_line(tmp_path, body, words):
+    path = tmp_path / "units.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_roster(path, "乐清市")
+    for word in [str(path), *words]:
+        assert word in str(info.value)
+
+
+def test_roster_missing_a_column(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("编码,名称\nD1,商务局\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="缺少列：单位名称、类别"):
+        load_roster(path)
