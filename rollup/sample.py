@@ -51,12 +51,13 @@ class _Profile:
     township: float
     big: float
     idle: float
+    big_units: tuple[str, ...] = BIG_UNITS
 
 
 # Keyed by "<table>.<row>", falling back to "<table>".
 _PROFILES = {
     "A.rules": _Profile(1, 0.5, 1, 0.6),
-    "A.normative": _Profile(1, 0.5, 2, 0.6),
+    "A.normative": _Profile(1, 0.5, 12, 0.6, big_units=("人民政府办公室",)),
     "A.licensing": _Profile(1, 0.05, 30, 0.5),
     "A.other_services": _Profile(1, 0.3, 5, 0.4),
     "A.penalty": _Profile(1, 0.4, 25, 0.5),
@@ -193,12 +194,15 @@ def _decimals(value: Number) -> int:
     raise ValueError(f"金额 {value} 超过 4 位小数，无法精确拆分")
 
 
-def _profile(cell: Cell) -> _Profile:
-    return _PROFILES.get(f"{cell.table}.{cell.row.code}") or _PROFILES.get(cell.table) or _DEFAULT_PROFILE
+def _profile(cell: Cell) -> tuple[str, _Profile]:
+    for key in (f"{cell.table}.{cell.row.code}", cell.table):
+        if key in _PROFILES:
+            return key, _PROFILES[key]
+    return "", _DEFAULT_PROFILE
 
 
-def _is_big(unit: Unit) -> bool:
-    return any(part in unit.name for part in BIG_UNITS)
+def _is_big(unit: Unit, profile: _Profile) -> bool:
+    return any(part in unit.name for part in profile.big_units)
 
 
 def _pinned_unit(code: str, units: Sequence[Unit]) -> int | None:
@@ -229,18 +233,17 @@ def split_city(
     noise: dict[tuple[str, str], list[float]] = {}  # per table row, so a row's cells agree
 
     def weights_for(cell: Cell) -> list[float]:
-        profile = _profile(cell)
-        key = repr(profile)
+        key, profile = _profile(cell)
         if key not in base:
             base[key] = [
-                profile.big if _is_big(u)
+                profile.big if _is_big(u, profile)
                 else 0.0 if rng.random() < profile.idle
                 else profile.department if u.category == "部门" else profile.township
                 for u in units
             ]
         row = (cell.table, cell.row.code)
         if row not in noise:
-            noise[row] = [rng.lognormvariate(0, 0.6) for _ in units]
+            noise[row] = [rng.lognormvariate(0, 0.5) for _ in units]
         return [b * n for b, n in zip(base[key], noise[row])]
 
     values: list[dict[str, Number]] = [{} for _ in units]
@@ -252,10 +255,10 @@ def split_city(
         places = _decimals(total) if cell.kind == "money" else 0
         amount = round(abs(total) * 10**places)
         if cell.kind == "money":
-            # money follows the row's counts (no projects, no amount)
+            # money follows the row's counts (no projects, no amount), give or take
             counts = [sum(v[c] for c in row_codes.values() if c in v and isinstance(v[c], int)) for v in values]
             if any(counts):
-                weights = [w * c for w, c in zip(weights, counts)]
+                weights = [c * rng.lognormvariate(0, 0.4) for c in counts]
         elif _ITEMS in row_codes and cell.column.code != _ITEMS:
             items = [v[row_codes[_ITEMS]] for v in values]
             if cell.kind == "signed" and total < 0:
@@ -275,14 +278,14 @@ def split_city(
             v[cell.code] = round(sign * share / 10**places, places) if places else sign * share
 
     # Independent cells, a row at a time: items before their change, counts before money.
-    order = {_ITEMS: 0}
-    kind_order = {"count": 1, "signed": 2, "money": 3}
+    first = {_ITEMS: 0}
+    kind_order = {"signed": 1, "count": 2, "money": 3}
     rows: dict[tuple[str, str], list[Cell]] = {}
     for cell in edition.cells:
         if cell.code not in derived and cell.code not in deferred:
             rows.setdefault((cell.table, cell.row.code), []).append(cell)
     for cells in rows.values():
-        for cell in sorted(cells, key=lambda c: (order.get(c.column.code, kind_order[c.kind]))):
+        for cell in sorted(cells, key=lambda c: first.get(c.column.code, kind_order[c.kind])):
             split_cell(cell)
     for v in values:
         _derive(derivations, v)

@@ -1,0 +1,42 @@
+"""Test helpers that act like a unit: fill the office's template the way a person would."""
+
+from pathlib import Path
+
+import openpyxl
+import xlwt
+
+from rollup import codesheet
+
+
+def code_locations(path: Path) -> dict[str, tuple[str, str]]:
+    """Where a template keeps each code, read from its hidden code sheet with openpyxl."""
+    wb = openpyxl.load_workbook(path)
+    rows = [list(r) for r in wb[codesheet.SHEET].iter_rows(values_only=True)]
+    return codesheet.parse(rows).locations
+
+
+def fill_template(template: Path, out: Path, values: dict, cover: dict | None = None) -> Path:
+    """Type ``values`` (code -> anything a person might type) into a copy of the template."""
+    locations = code_locations(template)
+    wb = openpyxl.load_workbook(template)
+    for key, value in {**values, **(cover or {})}.items():
+        sheet, cell = locations[key]
+        wb[sheet][cell] = value
+    wb.save(out)
+    return out
+
+
+def save_as_xls(xlsx: Path, out: Path) -> Path:
+    """The same workbook saved in the old .xls format (values only), as many units still send."""
+    source = openpyxl.load_workbook(xlsx)
+    book = xlwt.Workbook()
+    for ws in source.worksheets:
+        target = book.add_sheet(ws.title)
+        if ws.sheet_state != "visible":
+            target.visibility = 1
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    target.write(cell.row - 1, cell.column - 1, cell.value)
+    book.save(str(out))
+    return out

@@ -1,0 +1,116 @@
+import random
+from pathlib import Path
+
+import pytest
+
+from rollup.ingest import read_submission
+from rollup.render.template import write_blank_template
+from rollup.validate import validate
+
+from helpers import fill_template, save_as_xls
+
+COVER = {"unit": "乐清市商务局", "year": 2019}
+
+
+@pytest.fixture
+def template2019(tmp_path, ed2019):
+    return write_blank_template(ed2019, 2019, tmp_path / "模板.xlsx")
+
+
+def random_values(edition, seed=1):
+    rng = random.Random(seed)
+    values = {}
+    for cell in edition.cells:
+        if cell.kind == "money":
+            values[cell.code] = round(rng.uniform(0, 5000), 2)
+        elif cell.kind == "signed":
+            values[cell.code] = rng.randint(-50, 50)
+        else:
+            values[cell.code] = rng.randint(0, 500)
+    return values
+
+
+@pytest.mark.parametrize("edition_name, year", [("2019", 2019), ("2021", 2021)])
+def test_template_round_trip_both_editions(tmp_path, edition_name, year):
+    from rollup.forms import editions
+
+    edition = editions()[edition_name]
+    template = write_blank_template(edition, year, tmp_path / "模板.xlsx")
+    values = random_values(edition)
+    filled = fill_template(template, tmp_path / "已填.xlsx", values, {"unit": "乐清市商务局", "year": year, "contact": "张三"})
+    submission = read_submission(filled)
+    assert submission.edition == edition_name
+    assert (submission.unit, submission.year, submission.meta["contact"]) == ("乐清市商务局", year, "张三")
+    assert submission.values == values
+    assert [f.rule for f in submission.findings] == []
+
+
+def test_xls_and_xlsm_read_the_same(tmp_path, template2019, ed2019):
+    values = random_values(ed2019, seed=2)
+    filled = fill_template(template2019, tmp_path / "已填.xlsx", values, COVER)
+    xls = read_submission(save_as_xls(filled, tmp_path / "已填.xls"))
+    assert xls.values == values and xls.unit == "乐清市商务局" and xls.year == 2019
+    xlsm = tmp_path / "已填.xlsm"
+    xlsm.write_bytes(filled.read_bytes())
+    assert read_submission(xlsm).values == values
+
+
+def test_numbers_typed_as_text_are_numbers(tmp_path, template2019):
+    typed = {"B.1.natural": "12", "B.1.commercial": "１２", "B.1.total": "24件", "A.licensing.delta": "减 3"}
+    submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", typed, COVER))
+    assert {code: submission.values[code] for code in typed} == {
+        "B.1.natural": 12, "B.1.commercial": 12, "B.1.total": 24, "A.licensing.delta": -3,
+    }
+
+
+def test_blank_input_cell_reads_as_zero_with_a_warning(tmp_path, template2019, ed2019):
+    values = {code: 0 for code in ed2019.codes}
+    del values["B.3.1.legal"]
+    submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", values, COVER))
+    assert submission.values["B.3.1.legal"] == 0
+    (finding,) = submission.findings
+    assert (finding.rule, finding.severity, finding.table, finding.row, finding.column) == (
+        "blank_cell", "warning", "B", "3.1", "legal",
+    )
+    assert finding.source.startswith("依申请公开!") and "三(一)予以公开 法律服务机构列" in finding.message
+
+
+def test_text_that_is_no_number_is_an_error_and_the_cell_stays_absent(tmp_path, template2019, ed2019):
+    values = {code: 0 for code in ed2019.codes}
+    values["C.review.upheld"] = "两件"
+    submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", values, COVER))
+    assert "C.review.upheld" not in submission.values
+    (finding,) = submission.findings
+    assert finding.rule == "not_a_number" and finding.is_error and "两件" in finding.message
+
+
+def test_filled_template_with_an_arithmetic_error_is_pinned_to_its_cell(tmp_path, template2019, ed2019, city2019):
+    city2019["B.3.7.natural"] = 352
+    submission = validate(read_submission(fill_template(template2019, tmp_path / "f.xlsx", city2019, COVER)), year=2019)
+    finding = next(f for f in submission.findings if f.rule == "column_total")
+    assert finding.source == submission.sources["B.3.7.natural"] and finding.source.startswith("依申请公开!")
+    assert finding.file == "f.xlsx"
+
+
+def test_a_damaged_workbook_is_a_finding(tmp_path, template2019):
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(template2019.read_bytes()[:3000])
+    (finding,) = read_submission(broken).findings
+    assert finding.rule == "unreadable_file" and "坏文件.xlsx" in finding.message
+
+
+def test_a_workbook_that_is_not_a_template_is_a_finding(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "自制表格.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "本年新收政府信息公开申请数量"
+    wb.save(path)
+    submission = read_submission(path)
+    assert [f.rule for f in submission.findings] == ["not_a_template"] and submission.values == {}
+
+
+def test_an_unsupported_format_is_a_finding(tmp_path):
+    path = tmp_path / "报告.docx"
+    path.write_bytes(b"PK\x03\x04 not really")
+    assert [f.rule for f in read_submission(path).findings] == ["unsupported_format"]

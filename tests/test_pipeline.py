@@ -1,0 +1,133 @@
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from rollup import pipeline
+from rollup.config import load_roster, load_settings
+from rollup.forms import editions
+from rollup.ingest import read_submission
+from rollup.render.consolidation import write_outputs
+from rollup.sample import load_city_values, write_sample_inbox
+from rollup.validate import check_values, validate
+
+from conftest import REPORTS, REPO
+
+ROSTER = REPO / "config" / "units.csv"
+
+
+def settings_for(folder: Path, inbox: Path):
+    path = folder / "rollup.toml"
+    path.write_text(
+        f'region = "乐清市"\nyear = 2019\n[paths]\nroster = "{ROSTER.as_posix()}"\n'
+        f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    return load_settings(path)
+
+
+@pytest.fixture(scope="session")
+def all_74(tmp_path_factory) -> Path:
+    """Filled templates of all 74 sample units, split from the real 乐清 2019 city tables."""
+    folder = tmp_path_factory.mktemp("all74")
+    roster = load_roster(ROSTER, "乐清市")
+    write_sample_inbox(folder, roster, 2019, load_city_values(REPORTS / "expected.json"))
+    return folder
+
+
+@pytest.fixture
+def inbox(tmp_path, all_74) -> Path:
+    folder = tmp_path / "inbox"
+    shutil.copytree(all_74, folder)
+    return folder
+
+
+def digests(folder: Path) -> dict[str, tuple[str, float]]:
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_74_units_sum_to_the_published_city_tables(tmp_path, inbox):
+    result = pipeline.run(settings_for(tmp_path, inbox))
+    city = load_city_values(REPORTS / "expected.json")
+    assert len(result.units) == 74 and len(result.received) == 74 and result.missing == []
+    assert result.findings == []
+    assert set(result.values) == set(city)
+    mismatched = {code: (result.values[code], city[code]) for code in city if result.values[code] != city[code]}
+    assert mismatched == {}
+    assert check_values(editions()["2019"], result.values) == []
+
+
+def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
+    settings = settings_for(tmp_path, inbox)
+    result = pipeline.run(settings)
+    outputs = write_outputs(result, settings.outbox)
+    again = validate(read_submission(outputs.workbook), year=2019)
+    assert (again.unit, again.year, again.edition) == ("乐清市", 2019, "2019")
+    assert again.values == result.values and again.findings == ()
+    sheets = openpyxl.load_workbook(outputs.workbook).sheetnames
+    assert {"主动公开", "依申请公开", "复议诉讼", "明细", "校验问题", "报送情况"} <= set(sheets)
+    data = json.loads(outputs.json.read_text(encoding="utf-8"))
+    assert data["values"] == result.values and data["units"]["received"] == 74
+    csv_lines = outputs.csv.read_text(encoding="utf-8-sig").splitlines()
+    assert csv_lines[0] == "unit,code,value" and len(csv_lines) == 1 + 74 * 198
+
+
+def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_74):
+    (inbox / "龙西乡.xlsx").unlink()
+    faulty = inbox / "乐清市商务局.xlsx"
+    wb = openpyxl.load_workbook(faulty)
+    from helpers import code_locations
+
+    sheet, cell = code_locations(faulty)["B.3.7.natural"]
+    wb[sheet][cell] = wb[sheet][cell].value + 1
+    wb.save(faulty)
+    older = inbox / "乐清市财政局（初稿）.xlsx"
+    shutil.copy(inbox / "乐清市财政局.xlsx", older)
+    os.utime(older, (1_500_000_000, 1_500_000_000))
+    (inbox / "损坏.xlsx").write_bytes(b"not a workbook")
+    (inbox / "~$乐清市财政局.xlsx").write_bytes(b"lock file")
+    before = digests(inbox)
+
+    settings = settings_for(tmp_path, inbox)
+    result = pipeline.run(settings)
+    by_name = {u.unit.name: u for u in result.units}
+    assert [u.unit.name for u in result.missing] == ["龙西乡"]
+    assert by_name["乐清市商务局"].status == "有错误"
+    assert {f.rule for f in by_name["乐清市商务局"].submission.errors} == {"column_total", "row_total", "balance"}
+    finance = by_name["乐清市财政局"]
+    assert finance.submission.file.name == "乐清市财政局.xlsx"
+    assert [s.file.name for s in finance.superseded] == ["乐清市财政局（初稿）.xlsx"]
+    assert "duplicate_submission" in {f.rule for f in finance.submission.findings}
+    assert [(s.file.name, s.findings[0].rule) for s in result.unmatched] == [("损坏.xlsx", "unreadable_file")]
+    missing_share = read_submission(all_74 / "龙西乡.xlsx").values["B.1.total"]
+    assert result.values["B.3.7.natural"] == 351 + 1 - read_submission(all_74 / "龙西乡.xlsx").values["B.3.7.natural"]
+    assert result.values["B.1.total"] == 450 - missing_share
+
+    excluded = pipeline.run(settings, exclude_invalid=True)
+    commerce = by_name["乐清市商务局"].submission
+    assert [s.file.name for s in excluded.excluded] == ["乐清市商务局.xlsx"]
+    assert excluded.values["B.1.total"] == result.values["B.1.total"] - commerce.values["B.1.total"]
+
+    write_outputs(result, settings.outbox)
+    assert digests(inbox) == before
+
+
+def test_flat_files_of_another_year_wait_for_their_year_and_year_folders_count(tmp_path, inbox, all_74):
+    year_folder = inbox / "2019"
+    year_folder.mkdir()
+    shutil.move(inbox / "柳市镇.xlsx", year_folder / "柳市镇.xlsx")
+    from helpers import fill_template
+
+    fill_template(all_74 / "乐清市教育局.xlsx", inbox / "乐清市教育局.xlsx", {}, {"year": 2018})
+    result = pipeline.run(settings_for(tmp_path, inbox))
+    by_name = {u.unit.name: u for u in result.units}
+    assert by_name["柳市镇"].submission.file.parent.name == "2019"
+    assert [s.file.name for s in result.other_years] == ["乐清市教育局.xlsx"]
+    assert by_name["乐清市教育局"].status == "未报送"
