@@ -6,6 +6,9 @@ import openpyxl
 import xlwt
 
 from rollup import codesheet
+from rollup.config import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def code_locations(path: Path) -> dict[str, tuple[str, str]]:
@@ -40,3 +43,15 @@ def save_as_xls(xlsx: Path, out: Path) -> Path:
                     target.write(cell.row - 1, cell.column - 1, cell.value)
     book.save(str(out))
     return out
+
+
+def settings_for(folder: Path, inbox: Path) -> Settings:
+    """Settings of a test office in ``folder``: the shipped sample roster, its own inbox and outbox."""
+    path = folder / "rollup.toml"
+    roster = REPO / "config" / "units.csv"
+    path.write_text(
+        f'region = "乐清市"\nyear = 2019\n[paths]\nroster = "{roster.as_posix()}"\n'
+        f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    return load_settings(path)

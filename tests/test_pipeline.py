@@ -8,35 +8,14 @@ import openpyxl
 import pytest
 
 from rollup import pipeline
-from rollup.config import load_roster, load_settings
 from rollup.forms import editions
 from rollup.ingest import read_submission
 from rollup.render.consolidation import write_outputs
-from rollup.sample import load_city_values, write_sample_inbox
+from rollup.sample import load_city_values
 from rollup.validate import check_values, validate
 
-from conftest import REPORTS, REPO
-
-ROSTER = REPO / "config" / "units.csv"
-
-
-def settings_for(folder: Path, inbox: Path):
-    path = folder / "rollup.toml"
-    path.write_text(
-        f'region = "乐清市"\nyear = 2019\n[paths]\nroster = "{ROSTER.as_posix()}"\n'
-        f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n',
-        encoding="utf-8",
-    )
-    return load_settings(path)
-
-
-@pytest.fixture(scope="session")
-def all_74(tmp_path_factory) -> Path:
-    """Filled templates of all 74 sample units, split from the real 乐清 2019 city tables."""
-    folder = tmp_path_factory.mktemp("all74")
-    roster = load_roster(ROSTER, "乐清市")
-    write_sample_inbox(folder, roster, 2019, load_city_values(REPORTS / "expected.json"))
-    return folder
+from conftest import REPORTS
+from helpers import code_locations, fill_template, settings_for
 
 
 @pytest.fixture
@@ -83,8 +62,6 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
     (inbox / "龙西乡.xlsx").unlink()
     faulty = inbox / "乐清市商务局.xlsx"
     wb = openpyxl.load_workbook(faulty)
-    from helpers import code_locations
-
     sheet, cell = code_locations(faulty)["B.3.7.natural"]
     wb[sheet][cell] = wb[sheet][cell].value + 1
     wb.save(faulty)
@@ -123,8 +100,6 @@ def test_flat_files_of_another_year_wait_for_their_year_and_year_folders_count(t
     year_folder = inbox / "2019"
     year_folder.mkdir()
     shutil.move(inbox / "柳市镇.xlsx", year_folder / "柳市镇.xlsx")
-    from helpers import fill_template
-
     fill_template(all_74 / "乐清市教育局.xlsx", inbox / "乐清市教育局.xlsx", {}, {"year": 2018})
     result = pipeline.run(settings_for(tmp_path, inbox))
     by_name = {u.unit.name: u for u in result.units}

@@ -1,0 +1,89 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rollup.cli import app
+from rollup.render.template import write_blank_template
+
+from helpers import fill_template, settings_for
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path, all_74):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(all_74, inbox)
+    (inbox / "柳市镇.xlsx").unlink()
+    settings_for(tmp_path, inbox)
+    return tmp_path
+
+
+def test_consolidate_end_to_end(project):
+    result = runner.invoke(app, ["consolidate", "--config", str(project / "rollup.toml")])
+    assert result.exit_code == 0, result.output
+    assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
+    assert "未报送：柳市镇" in result.output
+    assert "本年新收申请" in result.output
+    folder = project / "outbox" / "2019"
+    assert (folder / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx").is_file()
+    assert json.loads((folder / "汇总数据.json").read_text(encoding="utf-8"))["units"]["missing"] == ["柳市镇"]
+
+
+def test_consolidate_with_a_broken_config_is_a_usage_error(tmp_path):
+    (tmp_path / "rollup.toml").write_text("year = 2019\n", encoding="utf-8")
+    result = runner.invoke(app, ["consolidate", "--config", str(tmp_path / "rollup.toml")])
+    assert result.exit_code == 2 and "region" in result.output
+
+
+def test_check_json_contract_and_exit_codes(project, tmp_path, ed2019, city2019):
+    template = write_blank_template(ed2019, 2019, tmp_path / "t.xlsx")
+    good = fill_template(template, tmp_path / "good.xlsx", city2019, {"unit": "市商务局", "year": 2019})
+    city2019["B.3.7.natural"] = 352
+    bad = fill_template(template, tmp_path / "bad.xlsx", city2019, {"unit": "市商务局", "year": 2019})
+    config = ["--config", str(project / "rollup.toml")]
+
+    ok = runner.invoke(app, ["check", str(good), "--format", "json", *config])
+    assert ok.exit_code == 0, ok.output
+    (entry,) = json.loads(ok.stdout)
+    assert set(entry) == {"file", "unit", "year", "edition", "values", "notes", "findings"}
+    assert (entry["unit"], entry["year"], entry["edition"], entry["findings"]) == ("市商务局", 2019, "2019", [])
+    assert entry["values"]["B.3.7.natural"] == 351
+
+    failed = runner.invoke(app, ["check", str(good), str(bad), "--format", "json", *config])
+    assert failed.exit_code == 1
+    entries = json.loads(failed.stdout)
+    finding = next(f for f in entries[1]["findings"] if f["rule"] == "column_total")
+    assert set(finding) == {"severity", "rule", "table", "row", "column", "message", "source"}
+    assert (finding["severity"], finding["table"], finding["row"], finding["column"]) == ("error", "B", "3.7", "natural")
+    assert finding["message"] == "依申请表 三(七)总计 自然人列：填报 352，各项合计 351"
+
+    text = runner.invoke(app, ["check", str(bad), *config])
+    assert text.exit_code == 1 and "依申请表 三(七)总计 自然人列" in text.output
+
+
+def test_check_usage_error_exits_2(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_template_for_one_unit_and_for_all(project):
+    config = ["--config", str(project / "rollup.toml")]
+    one = runner.invoke(app, ["template", "--year", "2021", "--unit", "商务局", *config])
+    assert one.exit_code == 0, one.output
+    assert [p.name for p in (project / "outbox" / "templates" / "2021").iterdir()] == ["乐清市商务局.xlsx"]
+    every = runner.invoke(app, ["template", "--all", *config])
+    assert every.exit_code == 0 and len(list((project / "outbox" / "templates" / "2019").iterdir())) == 74
+    unknown = runner.invoke(app, ["template", "--unit", "外星局", *config])
+    assert unknown.exit_code == 2 and "外星局" in unknown.output
+
+
+@pytest.mark.parametrize("command", ["consolidate", "check", "template"])
+def test_every_command_has_help_text_and_a_readme_section(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and len(result.output) > 100
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"rollup {command}" in readme
