@@ -24,8 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
 YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]

@@ -351,15 +351,14 @@ def write_sample_inbox(
     """Write one filled, protected template workbook per roster unit into ``folder`` as
     ``<unit name>.xlsx``, leaving out the units in ``omit``; ``faulty`` maps a unit id to the
     error to introduce in its report (see ``apply_fault``). Returns the files written."""
-    from rollup.render.form import form_workbook
-
-    edition = edition_for_year(settings_year)
     units = list(roster)
-    known = {u.id for u in units}
     faulty = dict(faulty or {})
-    unknown = sorted((set(omit) | set(faulty)) - known)
+    unknown = sorted((set(omit) | set(faulty)) - {u.id for u in units})
     if unknown:
         raise ValueError(f"名册中没有这些单位编码：{'、'.join(unknown)}")
+    from rollup.render.form import form_workbook  # the renderer is only needed here
+
+    edition = edition_for_year(settings_year)
     split = split_city(edition, city, units, seed=seed)
     written = []
     for unit in units:

@@ -184,9 +184,11 @@ def test_inputs_unlocked_everything_else_locked(edition, blank):
     inputs = set(locations.values())
     for sheet, coordinate in inputs:
         assert wb[sheet][coordinate].protection.locked is False, (sheet, coordinate)
+    assert wb.security.lockStructure  # sheets cannot be renamed, moved or unhidden
+    for name in wb.sheetnames:
+        assert wb[name].protection.sheet is True
     for name in wb.sheetnames[:4]:
         ws = wb[name]
-        assert ws.protection.sheet is True
         written = [c for row in ws.iter_rows() for c in row if c.value is not None]
         assert written
         for cell in written:
@@ -203,6 +205,7 @@ def test_unprotected_when_asked(edition, tmp_path):
     form_workbook(edition, protect=False).save(path)
     wb = openpyxl.load_workbook(path)
     assert not any(wb[name].protection.sheet for name in wb.sheetnames)
+    assert wb.security is None or not wb.security.lockStructure
 
 
 def test_unknown_codes_are_refused(edition):

@@ -107,6 +107,12 @@ def test_every_unit_satisfies_every_rule(split):
         assert rule_violations(EDITION, values) == [], unit_id
 
 
+def test_validator_finds_nothing_wrong(split):
+    validate = pytest.importorskip("rollup.validate")
+    for unit_id, values in split.items():
+        assert validate.check_values(EDITION, values) == [], unit_id
+
+
 def test_rule_check_helper_sees_a_fault(split):
     values = apply_fault(next(iter(split.values())), "B.3.7.natural+1")
     broken = {rule for rule, _ in rule_violations(EDITION, values)}
@@ -132,6 +138,25 @@ def test_no_unit_loses_more_items_than_it_had(split):
             if code.endswith(".delta"):
                 items = values[code.replace(".delta", ".prev_items")]
                 assert items + value >= 0, (unit_id, code)
+
+
+def test_a_big_decrease_never_takes_a_unit_below_zero(roster, city):
+    # nearly every item withdrawn: the split must respect each unit's own items
+    steep = dict(city, **{"A.other_services.delta": 5 - city["A.other_services.prev_items"]})
+    split = split_city(EDITION, steep, list(roster))
+    assert sum(v["A.other_services.delta"] for v in split.values()) == steep["A.other_services.delta"]
+    for unit_id, values in split.items():
+        assert values["A.other_services.prev_items"] + values["A.other_services.delta"] >= 0, unit_id
+
+
+def test_apportion_respects_caps_and_adds_up():
+    from rollup.sample import _apportion
+
+    assert _apportion(10, [1, 100], caps=[8, 3]) == [7, 3]
+    assert _apportion(5, [0, 0, 0]) == [2, 2, 1]  # no weights: spread evenly
+    assert sum(_apportion(1000, [0.3, 2.5, 0, 7.1])) == 1000
+    with pytest.raises(ValueError):
+        _apportion(10, [1, 1], caps=[4, 5])
 
 
 def test_split_is_deterministic(roster, city, split):

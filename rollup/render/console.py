@@ -35,7 +35,7 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     if result.excluded:
         console.print(f"有错误未计入汇总（--exclude-invalid）：{'、'.join(u.unit.name for u in result.received if u.submission in result.excluded)}")
     figures = "，".join(f"{label} {format_number(v)}" for label, v in result.edition.headline_figures(result.values))
-    console.print(f"[bold]全市主要数据[/bold]（计入 {len(result.counted)} 家）：{figures}")
+    console.print(f"[bold]{result.region}汇总主要数据[/bold]（计入 {len(result.counted)} 家）：{figures}")
     console.print("输出文件：")
     for path in (outputs.workbook, outputs.json, outputs.csv):
         console.print(f"  {path}")

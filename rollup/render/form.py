@@ -343,7 +343,7 @@ def _protect(ws: Worksheet) -> None:
 
 def _cell_value(kind: CellKind, value: int | float) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"单元格的值必须是数字，而不是 {value!r}")
+        raise TypeError(f"cell values must be numbers, not {value!r}")
     if kind != "money" and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
