@@ -18,6 +18,7 @@ from rollup.forms import edition_for_year
 from rollup.render.console import print_checks, print_consolidation
 from rollup.render.consolidation import write_outputs
 from rollup.render.template import write_templates
+from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox
 
 app = typer.Typer(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
@@ -123,3 +124,28 @@ def _unit(roster: Roster, name: str):
     if found is None:
         raise _fail(f"单位名册中没有“{name}”")
     return found
+
+
+@app.command()
+def sample(
+    expected: Annotated[Path, typer.Option("--expected", help="含全市报告数据的 expected.json。")] = Path("../shared/reports/expected.json"),
+    out: Annotated[Path | None, typer.Option("--out", help="写入的文件夹（默认为配置中的收件箱）。")] = None,
+    all_units: Annotated[bool, typer.Option("--all", help="全部单位报送且没有错误（默认：3 个单位未报送、1 个单位有误）。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖文件夹中同名的文件。")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """生成示例收件箱：把乐清市 2019 年度全市数据拆分到示例名册的各单位，每个单位一份填好的报表。"""
+    settings = _settings(config)
+    roster = _roster(settings)
+    omit, faulty = ((), {}) if all_units else (DEMO_OMITTED, DEMO_FAULTY)
+    folder = out or settings.inbox
+    try:
+        city = load_city_values(expected)
+        written = write_sample_inbox(folder, roster, settings.year, city, omit=omit, faulty=faulty, overwrite=force)
+    except (OSError, LookupError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表")
+    for unit_id in omit:
+        console.print(f"  未报送：{roster.get(unit_id).name}")
+    for unit_id, fault in faulty.items():
+        console.print(f"  有误：{roster.get(unit_id).name}（{fault}）")

@@ -8,22 +8,19 @@ the units add up to the city value, and every unit's own tables satisfy every su
 edition. Only the independent cells are split; every cell a rule fixes (row totals, 三(七)总计,
 row 一, group totals) is derived from the rules afterwards.
 
-    python -m rollup.sample --expected ../shared/reports/expected.json --out inbox [--all]
+    rollup sample --expected ../shared/reports/expected.json [--out inbox] [--all]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import random
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rollup.config import DEFAULT_CONFIG, ConfigError, Unit, load_roster, load_settings
+from rollup.config import Unit
 from rollup.forms import Cell, Edition, edition_for_year
 from rollup.model import Number
 from rollup.outputs import write_atomically
@@ -347,6 +344,7 @@ def write_sample_inbox(
     omit: Sequence[str] = (),
     faulty: Mapping[str, str] | None = None,
     seed: int = 2019,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one filled, protected template workbook per roster unit into ``folder`` as
     ``<unit name>.xlsx``, leaving out the units in ``omit``; ``faulty`` maps a unit id to the
@@ -376,45 +374,11 @@ def write_sample_inbox(
         }
         workbook = form_workbook(edition, values=values, cover=cover, protect=True)
         path = Path(folder) / f"{unit.name}.xlsx"
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} 已存在，示例数据不覆盖已有文件（如确需重新生成，请先清空该文件夹或使用 --force）")
         written.append(write_atomically(path, _saver(workbook)))
     return written
 
 
 def _saver(workbook) -> Callable[[Path], None]:
     return lambda tmp: workbook.save(tmp)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rollup.sample",
-        description="生成示例收件箱：把乐清市 2019 年度报告的全市数据拆分到示例名册的各单位，每个单位写一份填好的报表。",
-    )
-    parser.add_argument("--expected", type=Path, required=True, help="expected.json（含全市报告数据）")
-    parser.add_argument("--out", type=Path, default=None, help="写入的文件夹，默认为配置中的收件箱")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="配置文件，默认 config/rollup.toml")
-    parser.add_argument("--all", action="store_true", help="全部单位报送且没有错误（默认：演示用的 3 个单位未报送、1 个单位有误）")
-    parser.add_argument("--seed", type=int, default=2019, help="随机种子，默认 2019")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(args.config)
-        roster = load_roster(settings.roster_path, region=settings.region)
-        city = load_city_values(args.expected)
-        folder = args.out or settings.inbox
-        omit, faulty = ((), {}) if args.all else (DEMO_OMITTED, DEMO_FAULTY)
-        paths = write_sample_inbox(folder, roster, settings.year, city, omit=omit, faulty=faulty, seed=args.seed)
-    except (ConfigError, OSError, LookupError, ValueError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    print(f"已在 {folder} 写入 {len(paths)} 份示例报表。")
-    for unit_id in omit:
-        print(f"  未报送：{roster.get(unit_id).name}")
-    for unit_id, fault in faulty.items():
-        print(f"  有误：{roster.get(unit_id).name}（{fault}）")
-    stale = sorted({p.name for p in Path(folder).iterdir() if p.is_file()} - {p.name for p in paths})
-    if stale:
-        print(f"注意：{folder} 中另有 {len(stale)} 个文件不是本次生成的，如 {stale[0]}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

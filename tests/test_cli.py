@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from rollup.cli import app
 from rollup.render.template import write_blank_template
 
+from conftest import REPORTS
 from helpers import fill_template, settings_for
 
 runner = CliRunner()
@@ -81,7 +82,18 @@ def test_template_for_one_unit_and_for_all(project):
     assert unknown.exit_code == 2 and "外星局" in unknown.output
 
 
-@pytest.mark.parametrize("command", ["consolidate", "check", "template"])
+def test_sample_writes_the_demo_and_never_overwrites(tmp_path):
+    settings_for(tmp_path, tmp_path / "inbox")
+    config = ["--config", str(tmp_path / "rollup.toml")]
+    expected = ["--expected", str(REPORTS / "expected.json")]
+    first = runner.invoke(app, ["sample", *expected, *config])
+    assert first.exit_code == 0, first.output
+    assert len(list((tmp_path / "inbox").iterdir())) == 71 and "未报送：龙西乡" in first.output
+    again = runner.invoke(app, ["sample", *expected, *config])
+    assert again.exit_code == 2 and "已存在" in again.output
+
+
+@pytest.mark.parametrize("command", ["consolidate", "check", "template", "sample"])
 def test_every_command_has_help_text_and_a_readme_section(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and len(result.output) > 100

@@ -158,8 +158,10 @@ def test_cover_names_the_edition_and_explains_filling(edition, blank):
     cover = texts(openpyxl.load_workbook(blank)[COVER_SHEET])
     assert {edition.name, edition.source, "政府信息公开工作年度报告统计表", "填报说明"} <= cover
     rules = " ".join(cover)
-    for words in ("整数", "负数", "万元", "小数", "总计", "工作表名称", "填 0"):
+    for words in ("整数", "万元", "小数", "总计", "工作表名称", "填 0"):
         assert words in rules
+    # signed cells only exist in the 2019 edition (本年增/减)
+    assert ("“本年增/减”可填负数" in rules) == (edition.edition == "2019")
 
 
 def test_cover_date_as_date(edition, tmp_path):
@@ -391,3 +393,21 @@ def test_blank_template_has_only_the_year(edition, tmp_path):
     assert cell_at(grid, locations["year"][1]) == 2021.0
     assert cell_at(grid, locations["unit"][1]) == ""
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_layout_follows_a_changed_spec(tmp_path):
+    """Nothing about the tables is hard-coded: rename a sheet and nest table A's rows under a
+    parent label, and the sheet, the label columns and the code sheet follow."""
+    base = editions()["2019"]
+    a = base.table("A")
+    block = a.blocks[0]
+    nested = block.model_copy(update={"rows": tuple(r.model_copy(update={"path": ("文件",)}) for r in block.rows)})
+    table = a.model_copy(update={"sheet": "表一", "blocks": (nested,) + a.blocks[1:]})
+    edition = base.model_copy(update={"tables": (table,) + base.tables[1:]})
+    path = tmp_path / "changed.xlsx"
+    form_workbook(edition, values={"A.normative.total": 7}).save(path)
+    ws = openpyxl.load_workbook(path)["表一"]
+    assert merged_range_at(ws, "文件")[1::2] == (ws["A1"].row + 3, ws["A1"].row + 4)
+    assert merged_range_at(ws, "行政许可")[0::2] == (1, 2)
+    sheet, coordinate = calamine_code_map(path).locations["A.normative.total"]
+    assert (sheet, ws[coordinate].value) == ("表一", 7)

@@ -32,14 +32,6 @@ from rollup.forms import CellKind, Edition, Table
 
 COVER_SHEET = "封面"
 COVER_TITLE = "政府信息公开工作年度报告统计表"
-INSTRUCTIONS = (
-    "1. 请在浅黄色单元格中填写数字，其余单元格已锁定；不要增删行列，不要修改表格格式和工作表名称。",
-    "2. 各项数量填写不小于 0 的整数；“本年增/减”可填负数（减少填负数，如减少 313 项填 -313）。",
-    "3. 金额以万元为单位，可保留小数（如 38 万元填 38，9282.3866 万元填 9282.3866），不要填写“万元”等文字。",
-    "4. 各“总计”栏由填报单位按纸质表格自行计算填写，汇总时将核对勾稽关系。",
-    "5. 没有发生的事项请填 0，不要留空，也不要填“-”“无”等文字。",
-)
-
 Role = Literal["title", "block_title", "corner", "header", "label", "input"]
 
 
@@ -379,6 +371,21 @@ def _cover_value(key: str, value: object) -> object:
     return value
 
 
+def instructions(edition: Edition) -> list[str]:
+    """The cover's 填报说明, mentioning signed and money cells only when the edition has them."""
+    kinds = {cell.kind for cell in edition.cells}
+    signed = "、".join(dict.fromkeys(f"“{cell.column.label}”" for cell in edition.cells if cell.kind == "signed"))
+    lines = [
+        "请在浅黄色单元格中填写数字，其余单元格已锁定；不要增删行列，不要修改表格格式和工作表名称。",
+        "各项数量填写不小于 0 的整数。",
+        signed and f"{signed}可填负数：增加填正数，减少填负数（如减少 313 项填 -313），没有变化填 0。",
+        "money" in kinds and "金额以万元为单位，可保留小数（如 38 万元填 38，9282.3866 万元填 9282.3866），不要填写“万元”等文字。",
+        "各“总计”栏由填报单位按纸质表格自行计算填写，汇总时将核对勾稽关系。",
+        "没有发生的事项请填 0，不要留空，也不要填“-”“无”等文字。",
+    ]
+    return [f"{i}. {line}" for i, line in enumerate((line for line in lines if line), start=1)]
+
+
 def _cover_boxes(edition: Edition) -> tuple[list[Box], dict[str, str]]:
     """Title; the cover fields as label + input; the edition; the filling instructions."""
     boxes = [Box(1, 1, 1, 2, "title", COVER_TITLE)]
@@ -397,7 +404,7 @@ def _cover_boxes(edition: Edition) -> tuple[list[Box], dict[str, str]]:
     ]
     row += 3
     boxes.append(Box(row, 1, row, 2, "block_title", "填报说明"))
-    for i, text in enumerate(INSTRUCTIONS, start=row + 1):
+    for i, text in enumerate(instructions(edition), start=row + 1):
         boxes.append(Box(i, 1, i, 2, "label", text))
     return boxes, locations
 
