@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tomllib
 import unicodedata
@@ -47,7 +48,7 @@ class Settings(BaseModel):
         return self.deadlines.get(year, date(year + 1, 1, 31))
 
     def _resolve(self, path: Path) -> Path:
-        return path if path.is_absolute() else (self.base_dir / path)
+        return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
     @property
     def roster_path(self) -> Path:

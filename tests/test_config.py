@@ -25,7 +25,7 @@ def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
     path.write_text('region = "测试市"\nyear = 2021\n', encoding="utf-8")
     settings = load_settings(path)
     assert settings.deadline(2021) == date(2022, 1, 31)
-    assert settings.inbox == tmp_path / "../inbox"
+    assert settings.inbox == tmp_path.parent / "inbox"
 
 
 @pytest.mark.parametrize(

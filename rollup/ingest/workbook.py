@@ -80,14 +80,14 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         sources[cell.code] = source
         if reading.status == "invalid":
             findings.append(
-                finding("not_a_number", Severity.ERROR, f"{where}：“{reading.text}”不是数字（{source}）", source)
+                finding("not_a_number", Severity.ERROR, f"{where}：“{reading.text}”不是数字", source)
             )
             continue
         values[cell.code] = reading.value
         if reading.note:
             notes[cell.code] = reading.note
         if reading.status == "blank":
-            findings.append(finding("blank_cell", Severity.WARNING, f"{where}：未填写，按 0 计（{source}）", source))
+            findings.append(finding("blank_cell", Severity.WARNING, f"{where}：未填写，按 0 计", source))
     return Submission(
         file=path,
         unit=cover["unit"] or None,

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rollup.aggregate import Consolidation
-from rollup.model import Submission, format_number
+from rollup.model import Finding, Submission, format_number
 from rollup.render.consolidation import Outputs
 
 MAX_LISTED = 30
@@ -55,7 +55,7 @@ def _print_problems(console: Console, result: Consolidation) -> None:
     console.print(table)
     for report in flagged:
         for finding in report.submission.errors[:MAX_LISTED]:
-            console.print(f"  [red]错误[/red] {report.unit.name}：{finding.message}")
+            console.print(f"  [red]错误[/red] {report.unit.name}：{finding.message}{_place(finding)}")
 
 
 def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
@@ -67,4 +67,9 @@ def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
         console.print(head)
         for f in s.findings:
             word = "[red]错误[/red]" if f.is_error else "[yellow]警告[/yellow]"
-            console.print(f"  {word} {f.message}")
+            console.print(f"  {word} {f.message}{_place(f)}")
+
+
+def _place(finding: Finding) -> str:
+    """Where in the file, when that is a cell (a file name alone is already in the message)."""
+    return f"  [dim]（{finding.source}）[/dim]" if finding.source and finding.source != finding.file else ""
