@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -376,9 +376,5 @@ def write_sample_inbox(
         path = Path(folder) / f"{unit.name}.xlsx"
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} 已存在，示例数据不覆盖已有文件（如确需重新生成，请先清空该文件夹或使用 --force）")
-        written.append(write_atomically(path, _saver(workbook)))
+        written.append(write_atomically(path, workbook.save))
     return written
-
-
-def _saver(workbook) -> Callable[[Path], None]:
-    return lambda tmp: workbook.save(tmp)

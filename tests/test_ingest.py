@@ -113,3 +113,20 @@ def test_an_unsupported_format_is_a_finding(tmp_path):
     path = tmp_path / "报告.docx"
     path.write_bytes(b"PK\x03\x04 not really")
     assert [f.rule for f in read_submission(path).findings] == ["unsupported_format"]
+
+
+def test_a_template_missing_a_cell_says_which(tmp_path, template2019):
+    import openpyxl
+
+    from rollup import codesheet
+
+    wb = openpyxl.load_workbook(template2019)
+    sheet = wb[codesheet.SHEET]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "B.3.2.total")
+    sheet.delete_rows(row[0].row)
+    damaged = tmp_path / "少一格.xlsx"
+    wb.save(damaged)
+    submission = read_submission(damaged)
+    missing = [f for f in submission.findings if f.rule == "missing_cell"]
+    assert [(f.table, f.row, f.column) for f in missing] == [("B", "3.2", "total")]
+    assert "B.3.2.total" not in submission.values and missing[0].is_error

@@ -30,7 +30,7 @@ def write_outputs(result: Consolidation, outbox: Path) -> Outputs:
     folder = Path(outbox) / str(result.year)
     stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
     return Outputs(
-        workbook=write_atomically(folder / f"{stem}.xlsx", lambda tmp: consolidated_workbook(result).save(tmp)),
+        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result).save),
         json=write_text_atomically(folder / "汇总数据.json", json.dumps(consolidated_json(result), ensure_ascii=False, indent=1)),
         csv=write_atomically(folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")),
     )

@@ -21,10 +21,6 @@ def safe_file_name(name: str) -> str:
     return cleaned or "_"
 
 
-def _save(wb, path: Path) -> Path:
-    return write_atomically(path, lambda tmp: wb.save(tmp))
-
-
 def write_templates(edition: Edition, year: int, units: Iterable[Unit], folder: Path) -> list[Path]:
     """Write ``<unit name>.xlsx`` for every unit into ``folder``, cover prefilled; return the paths.
     Two names that clean up to the same file name are told apart by the unit's id."""
@@ -35,10 +31,10 @@ def write_templates(edition: Edition, year: int, units: Iterable[Unit], folder: 
         if path in written:
             path = folder / f"{safe_file_name(unit.name)}_{safe_file_name(unit.id)}.xlsx"
         cover = {"unit": unit.name, "year": year, "contact": unit.contact, "phone": unit.phone}
-        written.append(_save(form_workbook(edition, cover=cover), path))
+        written.append(write_atomically(path, form_workbook(edition, cover=cover).save))
     return written
 
 
 def write_blank_template(edition: Edition, year: int, path: Path) -> Path:
     """One template with no unit on its cover, only the year."""
-    return _save(form_workbook(edition, cover={"year": year}), Path(path))
+    return write_atomically(Path(path), form_workbook(edition, cover={"year": year}).save)
