@@ -70,7 +70,9 @@ def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from None
+        line = re.search(r"at line (\d+)", str(exc))
+        where = f"第 {line[1]} 行" if line else ""
+        raise ConfigError(f"配置文件 {path} {where}格式错误（{exc}）") from None
     except UnicodeDecodeError:
         raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码的文本") from None
     try:
@@ -79,13 +81,30 @@ def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
         raise ConfigError(f"配置文件 {path} 有误：{_describe(exc)}") from None
 
 
+# What pydantic's error types mean, in the words of the person editing the file.
+_ERROR_WORDS = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的设置项（是否拼写有误？）",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "date_from_datetime_parsing": "应为日期，如 2020-01-31",
+    "date_parsing": "应为日期，如 2020-01-31",
+    "date_type": "应为日期，如 2020-01-31",
+    "string_type": "应为文字（加英文双引号）",
+    "string_too_short": "不能为空",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "literal_error": "取值无效",
+}
+
+
 def _describe(exc: ValidationError, names: dict[str, str] | None = None) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join((names or {}).get(str(p), str(p)) for p in err["loc"])
         value = err.get("input")
-        shown = f"（填写的是 {value!r}）" if not isinstance(value, dict) else ""
-        parts.append(f"字段 {where}：{err['msg']}{shown}")
+        shown = f"（填写的是 {value!r}）" if err["type"] != "missing" and not isinstance(value, dict) else ""
+        parts.append(f"{where}：{_ERROR_WORDS.get(err['type'], err['msg'])}{shown}")
     return "；".join(parts)
 
 

@@ -99,3 +99,12 @@ def test_every_command_has_help_text_and_a_readme_section(command):
     assert result.exit_code == 0 and len(result.output) > 100
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"rollup {command}" in readme
+
+
+def test_python_dash_m_rollup_is_the_same_command():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "rollup", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert all(command in result.stdout for command in ("consolidate", "check", "template", "sample"))

@@ -33,7 +33,7 @@ def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
     [
         ('region = "测试市"\nyear = "二〇一九"\n', ["year"]),
         ('region = "测试市"\nyear = 2019\ncolour = "red"\n', ["colour"]),
-        ('region = "测试市"\nyear = 2019\n[paths\n', ["line 3"]),
+        ('region = "测试市"\nyear = 2019\n[paths\n', ["第 3 行"]),
         ('year = 2019\n', ["region"]),
     ],
 )
