@@ -21,6 +21,7 @@ class UnitReport:
     unit: Unit
     submission: Submission | None
     superseded: tuple[Submission, ...] = ()
+    counted: bool = False
 
     @property
     def status(self) -> Status:
@@ -39,8 +40,6 @@ class Consolidation:
     values: dict[str, Number]
     notes: dict[str, str]
     units: tuple[UnitReport, ...]
-    counted: tuple[Submission, ...]
-    excluded: tuple[Submission, ...] = ()
     unmatched: tuple[Submission, ...] = ()
     other_years: tuple[Submission, ...] = ()
 
@@ -51,6 +50,16 @@ class Consolidation:
     @property
     def missing(self) -> list[UnitReport]:
         return [u for u in self.units if u.submission is None]
+
+    @property
+    def counted(self) -> list[UnitReport]:
+        """Units whose submission is in the sums."""
+        return [u for u in self.units if u.counted]
+
+    @property
+    def excluded(self) -> list[UnitReport]:
+        """Units that sent something left out of the sums (errors, with ``exclude_invalid``)."""
+        return [u for u in self.received if not u.counted]
 
     @property
     def submissions(self) -> list[Submission]:
@@ -81,30 +90,27 @@ def consolidate(
             unmatched.append(submission)
         else:
             by_unit[submission.unit_id].append(submission)
-    reports = tuple(_unit_report(unit, by_unit.get(unit.id, [])) for unit in roster)
-    included = [r.submission for r in reports if r.submission is not None]
-    excluded = [s for s in included if exclude_invalid and s.has_errors]
-    counted = [s for s in included if s not in excluded]
+    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid) for unit in roster)
+    counted = [r for r in reports if r.counted]
     return Consolidation(
         region=roster.region,
         year=year,
         edition=edition,
-        values=sum_values(edition, counted),
-        notes=_gather_notes(counted, roster),
+        values=sum_values(edition, [r.submission for r in counted]),
+        notes=_gather_notes(counted),
         units=reports,
-        counted=tuple(counted),
-        excluded=tuple(excluded),
         unmatched=tuple(unmatched),
     )
 
 
-def _unit_report(unit: Unit, submissions: list[Submission]) -> UnitReport:
+def _unit_report(unit: Unit, submissions: list[Submission], exclude_invalid: bool) -> UnitReport:
     if not submissions:
         return UnitReport(unit, None)
     newest_first = sorted(submissions, key=lambda s: (s.modified, s.file.name), reverse=True)
     newest, older = newest_first[0], newest_first[1:]
+    counted = not (exclude_invalid and newest.has_errors)
     if not older:
-        return UnitReport(unit, newest)
+        return UnitReport(unit, newest, counted=counted)
     names = "、".join(s.file.name for s in older)
     note = Finding(
         "duplicate_submission",
@@ -114,7 +120,7 @@ def _unit_report(unit: Unit, submissions: list[Submission]) -> UnitReport:
         unit=unit.name,
         source=newest.file.name,
     )
-    return UnitReport(unit, newest.with_findings([note]), tuple(older))
+    return UnitReport(unit, newest.with_findings([note]), tuple(older), counted)
 
 
 def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Number]:
@@ -126,11 +132,10 @@ def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Num
     return totals
 
 
-def _gather_notes(submissions: list[Submission], roster: Roster) -> dict[str, str]:
+def _gather_notes(reports: list[UnitReport]) -> dict[str, str]:
     """Notes by cell across units, each prefixed by the unit that wrote it."""
     notes: dict[str, list[str]] = defaultdict(list)
-    for submission in submissions:
-        name = roster.get(submission.unit_id).name if submission.unit_id else (submission.unit or "")
-        for code, note in submission.notes.items():
-            notes[code].append(f"{name}：{note}")
+    for report in reports:
+        for code, note in report.submission.notes.items():
+            notes[code].append(f"{report.unit.name}：{note}")
     return {code: "；".join(texts) for code, texts in notes.items()}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rollup.ingest.cells import cell_text
+
 SHEET = "_rollup"
 HEADER = ("key", "sheet", "cell", "value")
 MARKER = "rollup-template"
@@ -46,14 +48,7 @@ def parse(table: list[list]) -> CodeMap | None:
         if sheet and cell:
             locations[str(key)] = (str(sheet), str(cell))
         else:
-            constants[str(key)] = _plain(value)
+            constants[str(key)] = cell_text(value)
     if constants.get("format") != MARKER or "edition" not in constants:
         return None
     return CodeMap(edition=constants["edition"], locations=locations)
-
-
-def _plain(value) -> str:
-    # calamine hands back numbers written as text cells unchanged, but whole floats as 2019.0
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

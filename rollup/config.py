@@ -246,21 +246,15 @@ def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
 def _workbook_records(path: Path) -> list[tuple[int, list[str]]]:
     from python_calamine import CalamineWorkbook
 
+    from rollup.ingest.cells import cell_text
+
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise ConfigError(f"无法读取单位名册 {path}：{exc}") from None
     return [
-        (number, [_text(v) for v in row])
+        (number, [cell_text(v) for v in row])
         for number, row in enumerate(rows, start=1)
-        if any(_text(v) for v in row) and not _text(row[0]).startswith("#")
+        if any(cell_text(v) for v in row) and not cell_text(row[0]).startswith("#")
     ]
-
-
-def _text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()

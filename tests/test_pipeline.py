@@ -89,7 +89,7 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
 
     excluded = pipeline.run(settings, exclude_invalid=True)
     commerce = by_name["乐清市商务局"].submission
-    assert [s.file.name for s in excluded.excluded] == ["乐清市商务局.xlsx"]
+    assert [u.submission.file.name for u in excluded.excluded] == ["乐清市商务局.xlsx"]
     assert excluded.values["B.1.total"] == result.values["B.1.total"] - commerce.values["B.1.total"]
 
     write_outputs(result, settings.outbox)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
 from rollup.forms import CellKind
@@ -57,6 +58,18 @@ def read_cell(raw: object, kind: CellKind = "count") -> Reading:
         value = value / 10000
     note = (match["note"] or "").strip() or None
     return Reading("number", _tidy(value), note=note, text=text)
+
+
+def cell_text(value: object) -> str:
+    """A raw workbook cell as the text a person typed: calamine gives whole numbers as floats
+    (2019.0) and dates as date objects."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
 
 
 def _tidy(value: float | int) -> Number:

@@ -3,7 +3,6 @@ value is found through the workbook's hidden code sheet, never by a fixed positi
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl.utils.cell import coordinate_to_tuple
@@ -11,7 +10,7 @@ from python_calamine import CalamineWorkbook
 
 from rollup import codesheet
 from rollup.forms import Edition, editions
-from rollup.ingest.cells import read_cell
+from rollup.ingest.cells import cell_text, read_cell
 from rollup.model import Finding, Severity, Submission
 
 
@@ -55,7 +54,7 @@ def read_workbook(path: Path) -> Submission:
 
 
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
-    cover = {key: _cover_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
+    cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
     values, notes, sources, findings = {}, {}, {}, []
     for cell in edition.cells:
         location = codemap.locations.get(cell.code)
@@ -110,16 +109,6 @@ def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str):
         return grid.value(*location)
     except KeyError:
         return None
-
-
-def _cover_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (date, datetime)):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
 
 
 def _year(text: str) -> int | None:

@@ -33,7 +33,7 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     if result.other_years:
         console.print(f"收件箱中另有其他年度的文件 {len(result.other_years)} 个，本次未汇总")
     if result.excluded:
-        console.print(f"有错误未计入汇总（--exclude-invalid）：{'、'.join(u.unit.name for u in result.received if u.submission in result.excluded)}")
+        console.print(f"有错误未计入汇总（--exclude-invalid）：{'、'.join(u.unit.name for u in result.excluded)}")
     figures = "，".join(f"{label} {format_number(v)}" for label, v in result.edition.headline_figures(result.values))
     console.print(f"[bold]{result.region}汇总主要数据[/bold]（计入 {len(result.counted)} 家）：{figures}")
     console.print("输出文件：")

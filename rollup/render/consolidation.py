@@ -50,20 +50,18 @@ def consolidated_json(result: Consolidation) -> dict:
         "units": {
             "expected": len(result.units),
             "received": len(result.received),
-            "counted": [u.unit.name for u in result.received if u.submission in result.counted],
+            "counted": [u.unit.name for u in result.counted],
             "missing": [u.unit.name for u in result.missing],
-            "excluded": [u.unit.name for u in result.received if u.submission in result.excluded],
+            "excluded": [u.unit.name for u in result.excluded],
         },
     }
 
 
 def long_frame(result: Consolidation) -> pd.DataFrame:
     """One line per unit and cell code: unit, code, value (counted submissions only)."""
-    counted = {id(s) for s in result.counted}
     rows = [
         (report.unit.name, code, value)
-        for report in result.received
-        if id(report.submission) in counted
+        for report in result.counted
         for code, value in report.submission.values.items()
     ]
     return pd.DataFrame(rows, columns=["unit", "code", "value"], dtype=object)
@@ -86,11 +84,10 @@ def consolidated_workbook(result: Consolidation):
 def detail_frame(result: Consolidation) -> pd.DataFrame:
     """One row per unit that sent something, one column per cell code."""
     codes = result.edition.codes
-    excluded = {id(s) for s in result.excluded}
     rows = []
     for report in result.received:
         s = report.submission
-        counted = "否（有错误，未计入）" if id(s) in excluded else "是"
+        counted = "是" if report.counted else "否（有错误，未计入）"
         rows.append([report.unit.id, report.unit.name, report.unit.category, s.file.name, counted] + [s.values.get(c) for c in codes])
     return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总"] + codes, dtype=object)
 
