@@ -80,14 +80,12 @@ def consolidate(
 def check(
     files: Annotated[list[Path], typer.Argument(help="要校验的文件。", exists=True, dir_okay=False)],
     output_format: Annotated[OutputFormat, typer.Option("--format", help="输出格式：text 或 json。")] = OutputFormat.text,
-    year: YearOption = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="要求报告属于该年度（默认不限年度）。")] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """校验单个或多个文件（收到报告后立即检查）。有错误时退出码为 1。"""
-    roster = None
-    if config.is_file():
-        settings = _settings(config)
-        roster, year = _roster(settings), year or settings.year
+    # The year is checked only when asked for: a file checked on receipt may be any year's.
+    roster = _roster(_settings(config)) if config.is_file() else None
     submissions = pipeline.check_files(files, roster=roster, year=year, progress=_progress)
     if output_format is OutputFormat.json:
         print(json.dumps([s.contract() for s in submissions], ensure_ascii=False, indent=1))

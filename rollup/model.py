@@ -67,6 +67,9 @@ class Submission:
     values: dict[str, Number] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    # Cells read as 0 that were not written as a number: "blank" (left empty) or
+    # "not_applicable" ("-", "—", "/", "无"); zero, blank and not applicable stay distinguishable.
+    marks: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     unit_id: str | None = None
@@ -106,5 +109,6 @@ class Submission:
             "edition": self.edition,
             "values": dict(self.values),
             "notes": dict(self.notes),
+            "marks": dict(self.marks),
             "findings": [f.contract() for f in self.findings],
         }

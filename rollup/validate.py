@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from rollup.config import Roster
+from rollup.config import Roster, unit_key
 from rollup.forms import Edition, SumRule, edition_for_year, editions
 from rollup.model import Finding, Number, Severity, Submission, format_number
 
@@ -40,6 +40,15 @@ CATALOGUE: dict[str, RuleInfo] = {
     "wrong_year": RuleInfo(ERROR, "报告年度不是本次汇总的年度"),
     "wrong_edition": RuleInfo(ERROR, "报告格式版本与年度不符（2019、2020 年度用 2019年版，2021 年度起用 2021年版）"),
     "duplicate_submission": RuleInfo(WARNING, "同一单位报送了多份，以最新一份为准"),
+    "no_text_layer": RuleInfo(ERROR, "PDF 是扫描件或图片，没有文字层，无法读取"),
+    "not_a_report": RuleInfo(ERROR, "文件中找不到年度报告的统计表"),
+    "missing_table": RuleInfo(ERROR, "报告中缺少某张统计表"),
+    "incomplete_table": RuleInfo(ERROR, "统计表不完整：报告中的数字少于表格的格数，缺少的格不计为 0"),
+    "ambiguous_cells": RuleInfo(ERROR, "某行的数字个数与表格列数不符，无法判断各数属于哪一列"),
+    "extra_row": RuleInfo(WARNING, "表格中有本格式没有的行，其数字未计入汇总"),
+    "missing_part": RuleInfo(WARNING, "报告缺少六个部分中的某一部分"),
+    "narrative_mismatch": RuleInfo(WARNING, "总体情况中的数字与统计表不一致"),
+    "conflicting_year": RuleInfo(ERROR, "标题中的年度与统计期限不一致"),
 }
 
 
@@ -110,6 +119,12 @@ def _sum_rule(edition: Edition, rule: SumRule, values: dict[str, Number]) -> lis
     return findings
 
 
+def is_own_report(unit: str, region: str) -> bool:
+    """The region's own government report (乐清市人民政府 for region 乐清市): a consolidation of
+    this level, not one of its units."""
+    return bool(region) and unit_key(unit, region) in ("人民政府", "政府")
+
+
 def check_identity(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> list[Finding]:
     """Whose submission this is and for which year: on the roster, the year consolidated, the
     year's edition of the form."""
@@ -118,7 +133,7 @@ def check_identity(submission: Submission, *, roster: Roster | None = None, year
     findings = []
     if not submission.unit:
         findings.append(Finding("no_unit", ERROR, "封面未填写填报单位，无法确定是哪个单位的报告"))
-    elif roster is not None and submission.unit_id is None:
+    elif roster is not None and submission.unit_id is None and not is_own_report(submission.unit, roster.region):
         findings.append(Finding("unknown_unit", ERROR, f"填报单位“{submission.unit}”不在单位名册中，请核对单位名称或在名册中补充别名"))
     if submission.year is None:
         findings.append(Finding("no_year", ERROR, "封面未填写报告年度（或填写的不是年份）"))

@@ -50,7 +50,7 @@ def test_check_json_contract_and_exit_codes(project, tmp_path, ed2019, city2019)
     ok = runner.invoke(app, ["check", str(good), "--format", "json", *config])
     assert ok.exit_code == 0, ok.output
     (entry,) = json.loads(ok.stdout)
-    assert set(entry) == {"file", "unit", "year", "edition", "values", "notes", "findings"}
+    assert set(entry) == {"file", "unit", "year", "edition", "values", "notes", "marks", "findings"}
     assert (entry["unit"], entry["year"], entry["edition"], entry["findings"]) == ("市商务局", 2019, "2019", [])
     assert entry["values"]["B.3.7.natural"] == 351
 

@@ -110,9 +110,16 @@ def test_a_workbook_that_is_not_a_template_is_a_finding(tmp_path):
 
 
 def test_an_unsupported_format_is_a_finding(tmp_path):
+    path = tmp_path / "报告.wps"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 old office file")
+    assert [f.rule for f in read_submission(path).findings] == ["unsupported_format"]
+
+
+def test_a_damaged_word_file_is_a_finding_naming_it(tmp_path):
     path = tmp_path / "报告.docx"
     path.write_bytes(b"PK\x03\x04 not really")
-    assert [f.rule for f in read_submission(path).findings] == ["unsupported_format"]
+    (finding,) = read_submission(path).findings
+    assert finding.rule == "unreadable_file" and finding.is_error and "报告.docx" in finding.message
 
 
 def test_a_template_missing_a_cell_says_which(tmp_path, template2019):

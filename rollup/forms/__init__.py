@@ -119,6 +119,28 @@ class Headline(_Spec):
     codes: tuple[str, ...]
 
 
+class Part(_Spec):
+    """One of the report's six parts (一 … 六); three of them hold a table."""
+
+    number: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    table: str | None = None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}、{self.title}"
+
+
+class Claim(_Spec):
+    """A figure the report's narrative (总体情况) states in words, and the table cells whose sum it
+    must equal. Each pattern is a regular expression whose first group is the number."""
+
+    label: str
+    codes: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+
 class Edition(_Spec):
     spec_version: Literal[1]
     edition: str
@@ -127,6 +149,8 @@ class Edition(_Spec):
     first_year: int
     last_year: int | None = None
     headlines: tuple[Headline, ...] = ()
+    parts: tuple[Part, ...] = ()
+    claims: tuple[Claim, ...] = ()
     tables: tuple[Table, ...]
     rules: tuple[SumRule, ...] = ()
 
@@ -142,9 +166,12 @@ class Edition(_Spec):
                 raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown {unknown}")
         if len(codes) != len(self.codes):
             raise ValueError(f"edition {self.edition}: duplicate cell codes")
-        unknown = [c for h in self.headlines for c in h.codes if c not in codes]
+        unknown = [c for h in self.headlines + self.claims for c in h.codes if c not in codes]
         if unknown:
-            raise ValueError(f"edition {self.edition}: headlines name unknown cells {unknown}")
+            raise ValueError(f"edition {self.edition}: headlines or claims name unknown cells {unknown}")
+        tables = {t.id for t in self.tables}
+        if {p.table for p in self.parts if p.table} != tables and self.parts:
+            raise ValueError(f"edition {self.edition}: parts must hold each table exactly once")
         return self
 
     @cached_property

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rollup.ingest.document import SUFFIXES as REPORT_SUFFIXES
+from rollup.ingest.report import read_report
 from rollup.ingest.workbook import read_workbook
 from rollup.model import Submission
 
@@ -13,6 +15,7 @@ READERS: dict[str, Callable[[Path], Submission]] = {
     ".xlsm": read_workbook,
     ".xls": read_workbook,
     ".ods": read_workbook,
+    **dict.fromkeys(REPORT_SUFFIXES, read_report),
 }
 
 

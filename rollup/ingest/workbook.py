@@ -55,7 +55,7 @@ def read_workbook(path: Path) -> Submission:
 
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
     cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
-    values, notes, sources, findings = {}, {}, {}, []
+    values, notes, sources, marks, findings = {}, {}, {}, {}, []
     for cell in edition.cells:
         location = codemap.locations.get(cell.code)
         where = edition.where(cell.table, cell.row.code, cell.column.code)
@@ -85,6 +85,8 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         values[cell.code] = reading.value
         if reading.note:
             notes[cell.code] = reading.note
+        if reading.status in ("blank", "not_applicable"):
+            marks[cell.code] = reading.status
         if reading.status == "blank":
             findings.append(finding("blank_cell", Severity.WARNING, f"{where}：未填写，按 0 计", source))
     return Submission(
@@ -95,6 +97,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         values=values,
         notes=notes,
         sources=sources,
+        marks=marks,
         meta={k: v for k, v in cover.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
         modified=path.stat().st_mtime,
