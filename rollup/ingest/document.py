@@ -46,10 +46,14 @@ def decode_text(data: bytes) -> str:
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding)
-    if len(data) >= 2 and data.count(0) * 4 >= len(data):
-        # Chinese and ASCII text in UTF-16 has a zero byte in most ASCII code units.
-        even_zeros = data[0::2].count(0)
-        return data.decode("utf-16-be" if even_zeros > data[1::2].count(0) else "utf-16-le")
+    if 0 in data:
+        # Only UTF-16 puts zero bytes in text: the high byte of every ASCII character (digits,
+        # spaces, line breaks), which comes first in big-endian order.
+        big_endian = data[0::2].count(0) > data[1::2].count(0)
+        try:
+            return data.decode("utf-16-be" if big_endian else "utf-16-le")
+        except UnicodeDecodeError:
+            raise UnreadableText("文字编码无法识别（支持 UTF-8、GB18030/GBK、UTF-16）") from None
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)

@@ -124,11 +124,15 @@ def _is_note(content: str) -> bool:
 
 
 def _groups(tokens: list[_Token]) -> list[_Group]:
+    """Label text and the values after it. Prose after the table (a sentence ending in 。) ends
+    it, so that figures in a following paragraph are never read as cells."""
     groups = [_Group()]
     for token in tokens:
         if token.value:
             groups[-1].values.append(token)
         elif token.text.strip():
+            if "。" in token.text and any(g.values for g in groups):
+                break
             if groups[-1].values:
                 groups.append(_Group())
             groups[-1].text += token.text

@@ -1,0 +1,206 @@
+"""Reading the real reports in ../shared/reports exactly, and what the reader says about the mess
+in them. Variants are made from the real text by cutting or changing it, as real reports are."""
+
+import json
+import re
+
+import opencc
+import pytest
+from typer.testing import CliRunner
+
+from conftest import REPO, REPORTS, expected_report
+from rollup.cli import app
+from rollup.ingest import read_submission
+from rollup.ingest.document import decode_text
+
+REAL = ["yueqing-2019-city.txt", "yueqing-govoffice-2021.txt", "yueqing-commerce-2020.txt"]
+
+
+def real_text(name: str) -> str:
+    return (REPORTS / name).read_text(encoding="utf-8")
+
+
+def variant(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_submission(path)
+
+
+def rules(submission) -> list[str]:
+    return [f.rule for f in submission.findings]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_report_reads_exactly(name):
+    expected = expected_report(name)
+    submission = read_submission(REPORTS / name)
+    assert submission.values == expected["values"]
+    assert submission.notes == expected["notes"]
+    assert (submission.unit, submission.year, submission.edition) == (expected["unit"], expected["year"], expected["edition"])
+    found = {(f.rule, str(f.severity), f.table) for f in submission.findings}
+    assert {(f["rule"], f["severity"], f["table"]) for f in expected["expected_findings"]} <= found
+    assert not submission.has_errors
+
+
+def test_check_command_reproduces_expected_json():
+    result = CliRunner().invoke(
+        app, ["check", *(str(REPORTS / n) for n in REAL), "--format", "json", "--config", str(REPO / "config" / "rollup.toml")]
+    )
+    assert result.exit_code == 0, result.output
+    for entry, name in zip(json.loads(result.stdout), REAL):
+        expected = expected_report(name)
+        assert (entry["values"], entry["notes"]) == (expected["values"], expected["notes"])
+        for wanted in expected["expected_findings"]:
+            assert any(all(f[k] == v for k, v in wanted.items()) for f in entry["findings"]), wanted
+
+
+def test_commerce_blank_applicant_cells_are_blank_not_zero_and_total_is_written():
+    submission = read_submission(REPORTS / "yueqing-commerce-2020.txt")
+    assert submission.marks["B.1.natural"] == "blank" and submission.marks["B.4.other"] == "blank"
+    assert "B.1.total" not in submission.marks and submission.values["B.1.total"] == 0
+    assert not any(code.startswith(("A.", "C.")) for code in submission.marks)
+    blank = [f for f in submission.findings if f.rule == "blank_cell"]
+    assert len(blank) == 23 and all(f.table == "B" and "6 格空白" in f.message for f in blank)
+
+
+def test_commerce_narrative_disagrees_with_its_table():
+    submission = read_submission(REPORTS / "yueqing-commerce-2020.txt")
+    (finding,) = [f for f in submission.findings if f.rule == "narrative_mismatch"]
+    assert "不予公开政府信息53条" in finding.message and "合计为 0" in finding.message
+    assert (finding.actual, finding.expected, finding.table) == (53, 0, "B")
+
+
+def test_money_in_yuan_is_converted_to_wan():
+    submission = read_submission(REPORTS / "yueqing-commerce-2020.txt")
+    assert submission.values["A.procurement.amount_wan"] == 38
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"])
+def test_text_in_any_office_encoding_reads_the_same(tmp_path, encoding):
+    path = tmp_path / "report.txt"
+    path.write_bytes(real_text("yueqing-2019-city.txt").encode(encoding))
+    assert read_submission(path).values == expected_report("yueqing-2019-city.txt")["values"]
+
+
+def test_bytes_in_no_known_encoding_are_a_clear_error(tmp_path):
+    path = tmp_path / "乱码.txt"
+    path.write_bytes(bytes(range(128, 256)) * 4)
+    (finding,) = read_submission(path).findings
+    assert finding.rule == "unreadable_file" and "乱码.txt" in finding.message and "编码" in finding.message
+
+
+def test_decode_text_does_not_assume():
+    text = "二、主动公开政府信息情况\n规章 0 0 0\n"
+    assert {decode_text(text.encode(e)) for e in ("utf-8", "gb18030", "utf-16-le", "utf-8-sig")} == {text}
+
+
+def test_traditional_characters_read_the_same(tmp_path):
+    traditional = opencc.OpenCC("s2t").convert(real_text("yueqing-govoffice-2021.txt"))
+    assert "處理" in traditional
+    assert variant(tmp_path, "繁體.txt", traditional).values == expected_report("yueqing-govoffice-2021.txt")["values"]
+
+
+def test_a_table_cut_short_is_an_error_and_the_rest_stays_absent(tmp_path):
+    text = real_text("yueqing-2019-city.txt")
+    start, end = text.index("2.没有现成信息需要"), text.index(" 四、政府信息公开行政复议")
+    submission = variant(tmp_path, "cut.txt", text[:start] + text[end:])
+    (finding,) = [f for f in submission.findings if f.rule == "incomplete_table"]
+    assert finding.is_error and finding.table == "B" and finding.row == "3.4.2"
+    assert "缺少 70 格" in finding.message and "四、结转下年度" in finding.message
+    assert "B.3.4.1.total" in submission.values and "B.3.4.2.natural" not in submission.values
+    assert "B.4.total" not in submission.values and submission.values["C.review.total"] == 6
+
+
+def test_numbers_that_stop_part_way_through_table_c(tmp_path):
+    lines = real_text("yueqing-2019-city.txt").splitlines()
+    start = lines.index("2 6 7 0")
+    end = lines.index("5 15 0 0 0 0 0")
+    submission = variant(tmp_path, "cutC.txt", "\n".join(lines[:start] + ["2 6 7"] + lines[end + 1 :]))
+    (finding,) = [f for f in submission.findings if f.rule == "incomplete_table"]
+    assert finding.table == "C" and "缺少 9 格" in finding.message
+    assert submission.values["C.suit_direct.upheld"] == 7 and "C.suit_direct.corrected" not in submission.values
+
+
+def test_a_row_whose_numbers_cannot_be_placed_is_an_error_not_a_guess(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("（六）其他处理 0 0 0 0 0 0 0", "（六）其他处理 0 0 0")
+    submission = variant(tmp_path, "short.txt", text)
+    (finding,) = [f for f in submission.findings if f.rule == "ambiguous_cells"]
+    assert (finding.table, finding.row, finding.is_error) == ("B", "3.6", True)
+    assert not any(code.startswith("B.3.6.") for code in submission.values)
+    assert "incomplete_table" not in rules(submission)
+
+
+def test_a_row_the_form_does_not_have_is_kept_out_of_the_sums(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace(
+        "（六）其他处理 0 0 0 0 0 0 0", "其中：涉及征地拆迁 9 9 0 0 0 0 18\n（六）其他处理 0 0 0 0 0 0 0"
+    )
+    submission = variant(tmp_path, "extra.txt", text)
+    assert submission.values == expected_report("yueqing-2019-city.txt")["values"]
+    (finding,) = submission.findings
+    assert finding.rule == "extra_row" and not finding.is_error and "其中:涉及征地拆迁" in finding.message
+
+
+def test_wide_runs_of_spaces_are_blank_cells_only_where_the_layout_shows_them(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("2.重复申请 6 0 0 0 0 0 6", "2.重复申请 6        6")
+    submission = variant(tmp_path, "gap.txt", text)
+    assert submission.values["B.3.5.2.natural"] == 6 and submission.values["B.3.5.2.total"] == 6
+    assert [submission.marks.get(f"B.3.5.2.{c}") for c in ("natural", "commercial", "other", "total")] == [None, "blank", "blank", None]
+    (finding,) = [f for f in submission.findings if f.rule == "blank_cell"]
+    assert finding.row == "3.5.2" and "5 格空白" in finding.message
+
+
+def test_page_footer_inside_a_table_is_skipped(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("2.重复申请 6 0 0 0 0 0 6", "2.重复申请 6 0 0\n\n— 3 —\n\n0 0 0 6")
+    assert variant(tmp_path, "footer.txt", text).values == expected_report("yueqing-2019-city.txt")["values"]
+
+
+def test_not_applicable_marks_read_as_zero_with_a_note(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("行政事业性收费 42 0", "行政事业性收费 42 —")
+    submission = variant(tmp_path, "na.txt", text)
+    assert submission.values["A.fees.delta"] == 0
+    assert (submission.marks["A.fees.delta"], submission.notes["A.fees.delta"]) == ("not_applicable", "—")
+
+
+def test_report_of_2021_on_the_2019_form_must_be_sent_back(tmp_path):
+    text = re.sub(r"20(19|20)(\s*年)", r"2021\2", real_text("yueqing-commerce-2020.txt"))
+    submission = variant(tmp_path, "旧格式.txt", text)
+    assert (submission.year, submission.edition) == (2021, "2019")
+    from rollup.validate import validate
+
+    (finding,) = [f for f in validate(submission).findings if f.rule == "wrong_edition"]
+    assert finding.is_error and "2021年版" in finding.message
+
+
+def test_title_year_against_statistics_period(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("乐清市人民政府 2019 年政府信息公开工作", "乐清市人民政府 2018 年政府信息公开工作")
+    (finding,) = [f for f in variant(tmp_path, "年度.txt", text).findings if f.rule == "conflicting_year"]
+    assert finding.is_error and "2018" in finding.message and "2019" in finding.message
+
+
+def test_title_with_the_year_first_names_the_unit(tmp_path):
+    text = real_text("yueqing-commerce-2020.txt").replace("乐清市商务局 2020 年度政府信息公开", "2020年乐清市商务局政府信息公开")
+    assert variant(tmp_path, "t.txt", text).unit == "乐清市商务局"
+
+
+def test_a_missing_part_is_a_warning_naming_it(tmp_path):
+    text = real_text("yueqing-2019-city.txt").replace("五、存在的主要问题及改进情况", "")
+    submission = variant(tmp_path, "五.txt", text)
+    (finding,) = submission.findings
+    assert finding.rule == "missing_part" and "存在的主要问题及改进情况" in finding.message
+    assert submission.values == expected_report("yueqing-2019-city.txt")["values"]
+
+
+def test_a_text_without_the_tables_is_not_a_report():
+    (finding,) = read_submission(REPORTS / "yueqing-2021-workplan.txt").findings
+    assert finding.rule == "not_a_report" and "yueqing-2021-workplan.txt" in finding.message
+
+
+def test_region_own_report_is_not_an_unknown_unit():
+    from rollup.config import load_roster
+    from rollup.validate import validate
+
+    roster = load_roster(REPO / "config" / "units.csv", "乐清市")
+    city = validate(read_submission(REPORTS / "yueqing-2019-city.txt"), roster=roster)
+    office = validate(read_submission(REPORTS / "yueqing-govoffice-2021.txt"), roster=roster)
+    assert "unknown_unit" not in rules(city)
+    assert office.unit_id == "D01"
