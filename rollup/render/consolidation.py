@@ -58,13 +58,14 @@ def consolidated_json(result: Consolidation) -> dict:
 
 
 def long_frame(result: Consolidation) -> pd.DataFrame:
-    """One line per unit and cell code: unit, code, value (counted submissions only)."""
+    """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
+    not_applicable, or empty for a written number) and note, so a 0 keeps what it was."""
     rows = [
-        (report.unit.name, code, value)
+        (report.unit.name, code, value, report.submission.marks.get(code, ""), report.submission.notes.get(code, ""))
         for report in result.counted
         for code, value in report.submission.values.items()
     ]
-    return pd.DataFrame(rows, columns=["unit", "code", "value"], dtype=object)
+    return pd.DataFrame(rows, columns=["unit", "code", "value", "mark", "note"], dtype=object)
 
 
 def consolidated_workbook(result: Consolidation):
