@@ -55,7 +55,7 @@ def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
     data = json.loads(outputs.json.read_text(encoding="utf-8"))
     assert data["values"] == result.values and data["units"]["received"] == 74
     csv_lines = outputs.csv.read_text(encoding="utf-8-sig").splitlines()
-    assert csv_lines[0] == "unit,code,value" and len(csv_lines) == 1 + 74 * 198
+    assert csv_lines[0] == "unit,code,value,mark,note" and len(csv_lines) == 1 + 74 * 198
 
 
 def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_74):
