@@ -42,9 +42,6 @@ Layout = Literal["one_line", "one_per_line"]
 DocxStyle = Literal["tables", "paragraphs"]
 Role = Literal["title", "corner", "header", "stub", "value"]
 
-# Parts 一, 五 and 六 frame the three tables; parts 二–四 take their headings from the tables.
-FRAME_HEADINGS = {1: "一、总体情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
-FIRST_TABLE_PART = 2
 PDF_FONT = "STSong-Light"
 # Widths (in characters) at which extracted text breaks: a narrative line of a PDF page, a
 # row label per column it spans, a long header cell.
@@ -56,15 +53,17 @@ _TOKEN = re.compile(r"[A-Za-z0-9.:/%@_\-]+|.")
 # Word leaves non-breaking spaces around some numbers (yueqing-govoffice-2021.txt, table C).
 STRAY = {1: "{}\xa0", 3: "\xa0{}"}
 _NO_LINE_START = set("，。、；：）》”’！？")
+_NO_LINE_END = set("（《“‘")
 
 
 @dataclass(frozen=True)
 class ReportSpec:
     """What one unit's report says, and how it goes wrong.
 
-    ``written`` gives cells written as text instead of their number ("-", "—", "无"), ``narrative``
-    overrides headline figures quoted in 一、总体情况 (by headline label), ``cut`` = (table id,
-    cells kept) stops that table's numbers part-way."""
+    ``written`` gives cells written as text instead of their number ("-", "—", "无"); ``narrative``
+    overrides figures the first part states in words (by the edition's claim label);
+    ``omit_parts`` leaves parts out (1 = 一 … 6 = 六); ``cut`` = (table id, cells kept) stops
+    that table's numbers part-way."""
 
     edition: Edition
     values: Mapping[str, Number]
@@ -110,8 +109,14 @@ class ReportSpec:
         return values
 
     def figures(self) -> list[tuple[str, Number]]:
-        """The headline figures the narrative quotes."""
-        return [(label, self.narrative.get(label, value)) for label, value in self.edition.headline_figures(self.values)]
+        """The figures the narrative states: the edition's claims, from the tables unless overridden."""
+        unknown = set(self.narrative) - {claim.label for claim in self.edition.claims}
+        if unknown:
+            raise ValueError(f"the {self.edition.edition} edition states no figure {sorted(unknown)} in words")
+        return [
+            (claim.label, self.narrative.get(claim.label, sum(self.values[c] for c in claim.codes)))
+            for claim in self.edition.claims
+        ]
 
     def convert(self, text: str) -> str:
         return _s2t().convert(text) if self.traditional else text
@@ -254,7 +259,9 @@ def _cut(grid: Grid, kept: int) -> Grid:
 
 
 @dataclass(frozen=True)
-class Part:
+class Section:
+    """One part of the report as printed: its heading and either a few sentences or a table."""
+
     heading: str
     paragraphs: tuple[str, ...] = ()
     grid: Grid | None = None
@@ -274,22 +281,24 @@ def _intro(spec: ReportSpec, period: str) -> str:
     )
 
 
-def _parts(spec: ReportSpec) -> list[Part]:
-    figures = "，".join(f"{label}{format_number(value)}件" for label, value in spec.figures())
-    frame = {
-        1: (
-            f"{spec.year}年，我单位认真贯彻落实《条例》和上级关于政务公开工作的要求，持续深化主动公开，"
-            "不断规范依申请公开，各项工作进展顺利。",
-            f"依申请公开方面，全年{figures}。",
-        ),
-        5: ("政务公开工作人员均为兼职，岗位流动性较大。下一步将加强培训指导，提升依申请公开办理质效。",),
-        6: ("本单位无其他需要报告的事项，未收取信息处理费。",),
-    }
-    tables = {FIRST_TABLE_PART + i: t for i, t in enumerate(spec.edition.tables)}
-    numbers = sorted({*frame, *tables} - spec.omit_parts)
+def _sections(spec: ReportSpec) -> list[Section]:
+    """The edition's parts in order, less the omitted ones: each table under its part; of the
+    other parts the first (总体情况) states the narrative figures, the last has nothing to report."""
+    claims = "，".join(f"{label}{format_number(value)}件" for label, value in spec.figures())
+    overview = (
+        f"{spec.year}年，我单位认真贯彻落实《条例》和上级关于政务公开工作的要求，持续深化主动公开，不断规范依申请公开。",
+        f"全年共{claims}。",
+    )
+    problems = ("政务公开工作人员均为兼职，岗位流动性较大。下一步将加强培训指导，提升依申请公开办理质效。",)
+    nothing = ("本单位无其他需要报告的事项，未收取信息处理费。",)
+    text_parts = [part for part in spec.edition.parts if part.table is None]
+    texts = {text_parts[0].number: overview, text_parts[-1].number: nothing}
     return [
-        Part(tables[n].title, grid=table_grid(spec, tables[n])) if n in tables else Part(FRAME_HEADINGS[n], frame[n])
-        for n in numbers
+        Section(part.heading, grid=table_grid(spec, spec.edition.table(part.table)))
+        if part.table
+        else Section(part.heading, texts.get(part.number, problems))
+        for number, part in enumerate(spec.edition.parts, start=1)
+        if number not in spec.omit_parts
     ]
 
 
@@ -308,11 +317,13 @@ def report_text(spec: ReportSpec, layout: Layout) -> str:
 
 def _wrap(text: str, width: int) -> list[str]:
     """Break text as Word lays out Chinese: anywhere, except inside a run of digits or Latin
-    letters, and never before closing punctuation."""
+    letters, never before closing punctuation and never after opening punctuation."""
     lines = [""]
     for token in _TOKEN.findall(text):
         if lines[-1] and len(lines[-1]) + len(token) > width and token not in _NO_LINE_START:
-            lines.append("")
+            carried = lines[-1][-1] if lines[-1][-1] in _NO_LINE_END and len(lines[-1]) > 1 else ""
+            lines[-1] = lines[-1][: len(lines[-1]) - len(carried)]
+            lines.append(carried)
         lines[-1] += token
     return lines
 
@@ -320,11 +331,11 @@ def _wrap(text: str, width: int) -> list[str]:
 def _one_line(spec: ReportSpec) -> str:
     items = [title(spec), *_wrap(_intro(spec, "统计期限"), NARRATIVE_WIDTH)]
     longest = max(spec.edition.tables, key=lambda t: len(t.rows))
-    for part in _parts(spec):
+    for part in _sections(spec):
         items.append(part.heading)
         for paragraph in part.paragraphs:
             items += _wrap(paragraph, NARRATIVE_WIDTH)
-        if part.heading == FRAME_HEADINGS[1]:
+        if part.heading == spec.edition.parts[0].heading:
             items += ["— 1 —"]
         if part.grid:
             items += _grid_one_line(part.grid, footer_inside=part.grid.table is longest)
@@ -348,7 +359,7 @@ def _grid_one_line(grid: Grid, footer_inside: bool) -> list[str]:
             items += _data_row_one_line(spans)
         else:
             items += _header_row_one_line(spans, vertical)
-        if footer_inside and row == data_rows[len(data_rows) // 2]:
+        if footer_inside and data_rows and row == data_rows[len(data_rows) // 2]:
             items.append("— 2 —")
     return items
 
@@ -400,7 +411,7 @@ def _one_per_line(spec: ReportSpec) -> str:
     if spec.blanks:
         raise ValueError("a one-number-per-line report cannot show a blank cell")
     lines = [spec.unit, "", f"{spec.year}年政府信息公开工作年度报告", "", _intro(spec, "统计限"), ""]
-    for part in _parts(spec):
+    for part in _sections(spec):
         if part.grid and lines[-1]:
             lines.append("")
         lines += [part.heading, *part.paragraphs]
@@ -466,7 +477,7 @@ def _docx_tables(document, spec: ReportSpec) -> None:
     t = spec.convert
     document.add_paragraph(t(title(spec)))
     document.add_paragraph(t(_intro(spec, "统计期限")))
-    for part in _parts(spec):
+    for part in _sections(spec):
         document.add_paragraph(t(part.heading))
         for paragraph in part.paragraphs:
             document.add_paragraph(t(paragraph))
@@ -494,7 +505,7 @@ def write_html(path: Path, spec: ReportSpec) -> Path:
     t = spec.convert
     body = [f"<h1>{t(title(spec))}</h1>", f'<div class="info">发布日期：{spec.year + 1}-01-20　来源：{t(spec.unit)}</div>']
     body.append(_html_paragraph(t(_intro(spec, "统计期限"))))
-    for part in _parts(spec):
+    for part in _sections(spec):
         body.append(f"<p><strong>{t(part.heading)}</strong></p>")
         body += [_html_paragraph(t(p)) for p in part.paragraphs]
         if part.grid:
