@@ -102,13 +102,13 @@ def _read_docx(path: Path) -> Document:
 def _docx_rows(table) -> Iterator[str]:
     """Each merged cell once, where it starts: python-docx repeats a merged cell in every grid
     position it covers."""
-    seen = set()
+    seen = {}  # holding the elements keeps their ids from being reused
     for row in table.rows:
         cells = []
         for cell in row.cells:
             if id(cell._tc) in seen:
                 continue
-            seen.add(id(cell._tc))
+            seen[id(cell._tc)] = cell._tc
             cells.append("".join(p.text for p in cell.paragraphs))
         yield table_row(cells)
 

@@ -312,7 +312,7 @@ def _layout(values: list[_Token], width: int) -> list[_Token | None] | None:
         return list(values)
     if missing < 0 or len({v.line for v in values}) != 1:
         return None
-    wide = [i for i, v in enumerate(values) if v.gap >= max(_LAYOUT_BLANKS, missing + 1)]
+    wide = [i for i, v in enumerate(values) if v.gap >= max(_LAYOUT_BLANKS, missing)]
     others = [v.gap for i, v in enumerate(values) if i not in wide]
     if len(wide) != 1 or any(gap * 2 > values[wide[0]].gap for gap in others):
         return None
@@ -394,16 +394,18 @@ def _detect_edition(lines: list[Line], year: int | None) -> Edition:
 
 
 def _title(lines: list[Line]) -> str:
-    """The report's title: its first lines, up to the one that ends the title (…年度报告)."""
-    title = []
-    for line in lines:
-        text = "".join(line.text.split())
-        if not text:
-            continue
-        title.append(text)
-        if "报告" in text or "年报" in text or len(title) == 4:
-            break
-    return "".join(title)
+    """The report's title (…2019年政府信息公开工作年度报告), which may be broken over lines and
+    preceded by a web page's breadcrumbs. The shortest run of lines that reads as a title wins;
+    when it starts with the year, the unit is on the line before."""
+    texts = ["".join(line.text.split()) for line in lines if line.text.strip()][:15]
+    for size in (1, 2, 3):
+        for i in range(len(texts) - size + 1):
+            title = "".join(texts[i : i + size])
+            if _YEAR.search(title) and re.search(r"(?:信息公开|政务公开).*(?:报告|年报)$", title):
+                if i > 0 and not _unit_in_title(title):
+                    title = texts[i - 1] + title
+                return title
+    return texts[0] if texts else ""
 
 
 def _year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
@@ -421,13 +423,17 @@ def _year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
     return year, []
 
 
-def _unit(title: str, text: str) -> str | None:
+def _unit_in_title(title: str) -> str:
     match = _TITLE.match(title)
     if match:
         unit = match["before"] or match["after"]
     else:
         unit = re.split(r"政府信息公开|信息公开|政务公开", title)[0] if "信息公开" in title or "政务公开" in title else ""
-    unit = unit.replace("(单位名称)", "").strip()
+    return unit.replace("(单位名称)", "").strip()
+
+
+def _unit(title: str, text: str) -> str | None:
+    unit = _unit_in_title(title)
     if not unit and (found := _UNIT_IN_TEXT.search(text)):
         unit = found["unit"]
     return unit or None
