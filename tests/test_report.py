@@ -6,9 +6,9 @@ import re
 
 import opencc
 import pytest
+from conftest import REPO, REPORTS, expected_report
 from typer.testing import CliRunner
 
-from conftest import REPO, REPORTS, expected_report
 from rollup.cli import app
 from rollup.ingest import read_submission
 from rollup.ingest.document import decode_text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rollup.forms import Cell, Edition, Part, Row, Table, editions, edition_for_year
+from rollup.forms import Cell, Edition, Row, Table, edition_for_year, editions
 from rollup.ingest.cells import read_cell
 from rollup.ingest.document import BLANK, Line, read_document
 from rollup.model import Finding, Number, Severity, Submission, format_number
