@@ -106,3 +106,22 @@ def test_flat_files_of_another_year_wait_for_their_year_and_year_folders_count(t
     assert by_name["柳市镇"].submission.file.parent.name == "2019"
     assert [s.file.name for s in result.other_years] == ["乐清市教育局.xlsx"]
     assert by_name["乐清市教育局"].status == "未报送"
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf", "txt"])
+def test_units_that_send_their_report_itself_are_consolidated_like_templates(tmp_path, inbox, ed2019, kind):
+    from reportgen import ReportSpec, report_text, write_docx, write_pdf, write_text
+
+    sent = next(inbox.glob("乐清市商务局*.xlsx"))
+    values = read_submission(sent).values
+    sent.unlink()
+    spec = ReportSpec(edition=ed2019, values=values, unit="乐清市商务局", year=2019)
+    report = inbox / f"商务局年报.{kind}"
+    {"docx": lambda: write_docx(report, spec), "pdf": lambda: write_pdf(report, report_text(spec, "one_line")),
+     "txt": lambda: write_text(report, report_text(spec, "one_line"), "gb18030")}[kind]()
+
+    result = pipeline.run(settings_for(tmp_path, inbox))
+    commerce = next(u for u in result.units if u.unit.name == "乐清市商务局")
+    assert commerce.counted and commerce.submission.file == report and commerce.submission.values == values
+    assert result.missing == [] and result.findings == []
+    assert result.values == load_city_values(REPORTS / "expected.json")
