@@ -204,3 +204,16 @@ def test_region_own_report_is_not_an_unknown_unit():
     office = validate(read_submission(REPORTS / "yueqing-govoffice-2021.txt"), roster=roster)
     assert "unknown_unit" not in rules(city)
     assert office.unit_id == "D01"
+
+
+def test_headings_without_numbers_and_labels_with_local_explanations(tmp_path):
+    text = (
+        real_text("yueqing-2019-city.txt")
+        .replace(" 三、收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请情况")
+        .replace("本年增/减", "本年增/减（指2019年增加或减少的事项数，减用负值表示）")
+        .replace("一、本年新收政府信息公开申请数量 354", "一、本年新收政府信息公开申请数量（含网上申请1件）354")
+    )
+    assert "本年增/减（指2019年" in text and text.count("含网上申请") == 1
+    submission = variant(tmp_path, "variants.txt", text)
+    assert submission.values == expected_report("yueqing-2019-city.txt")["values"]
+    assert submission.findings == ()

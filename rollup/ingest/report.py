@@ -37,6 +37,7 @@ _NOTE = re.compile(r"\s*\(([^()]*)\)+")
 _LIST_MARK = re.compile(r"[一二三四五六七八九十\d]+")
 _LAYOUT_BLANKS = 4  # a run of at least this many spaces can stand for skipped cells
 _ROW_SKIP = 3  # rows a report may leave out before the next label is no longer searched for
+_EXPLANATION = 40  # how far back an unclosed bracket still makes a figure part of a label
 _PREFIX = 4  # characters of a label that identify it when numbers cut the label in two
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _PERIOD = re.compile(r"统计[^。\d]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
@@ -97,8 +98,12 @@ def _tokens(lines: list[Line]) -> list[_Token]:
     def at(position: int) -> int:
         return bisect_right(starts, position) - 1
 
-    tokens, position = [], 0
-    while (match := _VALUE.search(text, position)) is not None:
+    tokens, position, search = [], 0, 0
+    while (match := _VALUE.search(text, search)) is not None:
+        search = match.end()
+        label = text[position : match.start()]
+        if label.rfind("(") > label.rfind(")") and len(label) - label.rfind("(") <= _EXPLANATION:
+            continue  # a figure inside a label's explanation: "申请数量（含网上申请1件）"
         if match.start() > position:
             tokens.append(_Token(text[position : match.start()], lines[at(position)].place))
         raw, end = match.group(), match.end()
@@ -111,7 +116,7 @@ def _tokens(lines: list[Line]) -> list[_Token]:
         gap = len(before) - len(before.rstrip(" \u3000"))
         row = at(match.start())
         tokens.append(_Token(raw, lines[row].place, value=True, gap=gap, line=row))
-        position = end
+        position = search = end
     if position < len(text):
         tokens.append(_Token(text[position:], lines[at(position)].place))
     return tokens
