@@ -1,0 +1,311 @@
+"""The three statistical tables read out of a report's lines, by the form's labels: rows found
+in the form's order, numbers placed in its columns. Where the layout cannot say which cell a
+number belongs to, the reader says so instead of guessing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cache
+
+from rollup.forms import Cell, Edition, Row, Table
+from rollup.ingest.cells import read_cell
+from rollup.ingest.document import BLANK, Line
+from rollup.model import Finding, Number, Severity
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+_BRACKETED = re.compile(r"\([^()]*\)")
+_NUMBERING = re.compile(r"[一二三四五六七八九十]+、|\d+[.、]")
+_NOT_LABEL = re.compile(r"[\W\d_]")
+_VALUE = re.compile(
+    rf"""(?P<blank>{BLANK})
+       | (?<!\S)(?P<na>-{{1,2}}|—{{1,2}}|/|无|–|―)(?!\S)
+       | (?P<number>(?:(?<!/)[增减+][ \t]*)?(?<![\d.(])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?!\d)
+                    (?![年月日号页%])(?![.、](?!\d))(?:[ \t]*(?:万元|元|件|条|个|项|次))?)""",
+    re.VERBOSE,
+)
+_NOTE = re.compile(r"\s*\(([^()]*)\)+")
+_LIST_MARK = re.compile(r"[一二三四五六七八九十\d]+")
+_LAYOUT_BLANKS = 4  # a run of at least this many spaces can stand for skipped cells
+_ROW_SKIP = 3  # rows a report may leave out before the next label is no longer searched for
+_EXPLANATION = 40  # how far back an unclosed bracket still makes a figure part of a label
+_PREFIX = 4  # characters of a label that identify it when numbers cut the label in two
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width (brackets, colons, digits) and traditional to simplified
+    characters, so that labels compare whatever the report's typesetting."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+def label_key(text: str) -> str:
+    """A label reduced to what identifies it: no numbering, no explanations in brackets, no
+    punctuation, spaces or line breaks."""
+    text, previous = normalize(text), None
+    while previous != text:
+        previous, text = text, _BRACKETED.sub("", text)
+    return _NOT_LABEL.sub("", _NUMBERING.sub("", text))
+
+
+# --- the document as tokens -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    place: str
+    value: bool = False
+    gap: int = 0  # spaces before the token on its line
+    line: int = 0
+
+
+@dataclass
+class _Group:
+    """Label text, then the run of values that follows it."""
+
+    text: str = ""
+    values: list[_Token] = field(default_factory=list)
+
+
+def _tokens(lines: list[Line]) -> list[_Token]:
+    text = "\n".join(line.text for line in lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line.text) + 1)
+
+    def at(position: int) -> int:
+        return bisect_right(starts, position) - 1
+
+    tokens, position, search = [], 0, 0
+    while (match := _VALUE.search(text, search)) is not None:
+        search = match.end()
+        label = text[position : match.start()]
+        if label.rfind("(") > label.rfind(")") and len(label) - label.rfind("(") <= _EXPLANATION:
+            continue  # a figure inside a label's explanation: "申请数量（含网上申请1件）"
+        if match.start() > position:
+            tokens.append(_Token(text[position : match.start()], lines[at(position)].place))
+        raw, end = match.group(), match.end()
+        if match["number"]:
+            note = _NOTE.match(text, end)
+            if note and _is_note(note[1]):
+                raw, end = f"{raw}({''.join(note[1].split())})", note.end()
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start : match.start()]
+        gap = len(before) - len(before.rstrip(" \u3000"))
+        row = at(match.start())
+        tokens.append(_Token(raw, lines[row].place, value=True, gap=gap, line=row))
+        position = search = end
+    if position < len(text):
+        tokens.append(_Token(text[position:], lines[at(position)].place))
+    return tokens
+
+
+def _is_note(content: str) -> bool:
+    """"1（撤回）" carries a note; "191 （二）部分公开" is a number followed by the next label."""
+    content = "".join(content.split())
+    return bool(content) and not _LIST_MARK.fullmatch(content) and len(content) <= 40
+
+
+def _groups(tokens: list[_Token]) -> list[_Group]:
+    """Label text and the values after it. Prose after the table (a sentence ending in 。) ends
+    it, so that figures in a following paragraph are never read as cells."""
+    groups = [_Group()]
+    for token in tokens:
+        if token.value:
+            groups[-1].values.append(token)
+        elif token.text.strip():
+            if "。" in token.text and any(g.values for g in groups):
+                break
+            if groups[-1].values:
+                groups.append(_Group())
+            groups[-1].text += token.text
+    return [g for g in groups if g.values]
+
+
+# --- one table --------------------------------------------------------------------------------
+
+
+@dataclass
+class TableReading:
+    """What one table of the report says, and what went wrong reading it."""
+
+    edition: Edition
+    file: str
+    values: dict[str, Number] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def finding(self, rule: str, severity: Severity, message: str, **place) -> None:
+        self.findings.append(Finding(rule=rule, severity=severity, message=message, file=self.file, **place))
+
+    def put(self, cell: Cell, token: _Token | None, place: str) -> None:
+        """One cell from one token; ``None`` is a cell the layout shows as blank."""
+        reading = read_cell(None if token is None or token.text == BLANK else token.text, cell.kind)
+        self.sources[cell.code] = place
+        if reading.status == "invalid":
+            where = self.edition.where(cell.table, cell.row.code, cell.column.code)
+            self.finding("not_a_number", ERROR, f"{where}：“{reading.text}”不是数字", table=cell.table, row=cell.row.code, column=cell.column.code, source=place)
+            return
+        self.values[cell.code] = reading.value
+        if reading.note:
+            self.notes[cell.code] = reading.note
+        if reading.status in ("blank", "not_applicable"):
+            self.marks[cell.code] = reading.status
+
+    def put_row(self, cells: list[Cell], tokens: list[_Token | None], place: str) -> None:
+        for cell, token in zip(cells, tokens):
+            self.put(cell, token, token.place if token else place)
+        blanks = [cell for cell, token in zip(cells, tokens) if self.marks.get(cell.code) == "blank"]
+        if blanks:
+            self.blank_finding(blanks, place)
+
+    def blank_finding(self, blanks: list[Cell], place: str) -> None:
+        first = blanks[0]
+        where = self.edition.where(first.table, first.row.code)
+        columns = "、".join(c.column.label for c in blanks)
+        self.finding(
+            "blank_cell", WARNING, f"{where}：{columns} {len(blanks)} 格空白，按 0 计",
+            table=first.table, row=first.row.code, column=first.column.code if len(blanks) == 1 else None, source=place,
+        )
+
+
+def read_table(reading: TableReading, table: Table, lines: list[Line]) -> None:
+    groups = _groups(_tokens(lines))
+    if not groups:
+        reading.finding("incomplete_table", ERROR, f"{table.name}（{table.title}）中没有任何数字", table=table.id)
+        return
+    if table.orientation == "wide":
+        _read_wide(reading, table, [t for g in groups for t in g.values])
+    else:
+        _read_tall(reading, table, groups)
+    missing = [cell for cell in table.cells if cell.code not in reading.values]
+    if missing and not any(f.rule == "ambiguous_cells" and f.table == table.id for f in reading.findings):
+        reading.finding(
+            "incomplete_table", ERROR, f"{table.name}不完整，报告中缺少 {len(missing)} 格：{_describe(table, missing)}",
+            table=table.id, row=missing[0].row.code, source=groups[-1].values[-1].place,
+        )
+
+
+def _describe(table: Table, cells: list[Cell]) -> str:
+    """Missing cells by row, in the form's words: whole rows by name, part rows with their columns."""
+    by_row: dict[str, list[Cell]] = {}
+    for cell in cells:
+        by_row.setdefault(cell.row.code, []).append(cell)
+    parts = []
+    for row_code, row_cells in by_row.items():
+        all_columns = [c for c in table.cells if c.row.code == row_code]
+        name = table.row(row_code).name
+        parts.append(name if len(row_cells) == len(all_columns) else f"{name}（{'、'.join(c.column.label for c in row_cells)}）")
+    return "；".join(parts)
+
+
+def _read_wide(reading: TableReading, table: Table, values: list[_Token]) -> None:
+    cells = list(table.cells)
+    if len(values) > len(cells):
+        reading.finding(
+            "ambiguous_cells", ERROR, f"{table.name}应有 {len(cells)} 个数，报告中有 {len(values)} 个，无法判断各数属于哪一格",
+            table=table.id, source=values[0].place,
+        )
+        return
+    placed = _layout(values, len(cells)) or values  # otherwise the numbers stop part-way, in order
+    reading.put_row(cells[: len(placed)], placed, values[0].place)
+
+
+def _read_tall(reading: TableReading, table: Table, groups: list[_Group]) -> None:
+    rows = list(table.rows)
+    keys = [label_key(row.label) for row in rows]
+    columns = {row.code: [c for c in table.cells if c.row.code == row.code] for row in rows}
+    next_row = 0
+    for number, group in enumerate(groups):
+        matched = _match_rows(label_key(group.text), keys, next_row)
+        if not matched:
+            label = " ".join(group.text.split())[-40:]
+            reading.finding(
+                "extra_row", WARNING, f"{table.name}中有一行“{label}”不是表格规定的行，其数字未计入汇总",
+                table=table.id, source=group.values[0].place,
+            )
+            continue
+        cells = [columns[rows[i].code] for i in matched]
+        last_group = number == len(groups) - 1
+        _place_group(reading, table, [rows[i] for i in matched], cells, group, last_group)
+        next_row = matched[-1] + 1
+
+
+def _match_rows(text: str, keys: list[str], start: int) -> list[int]:
+    """The form's rows whose labels appear in ``text``, in the form's order. A label the numbers
+    cut in two ("5.属于三类内部 0 事务信息") is known by its beginning at the end of the text."""
+    found, position, i = [], 0, start
+    while i < len(keys):
+        hits = ((j, text.find(keys[j], position)) for j in range(i, min(i + _ROW_SKIP + 1, len(keys))))
+        j, at = next(((j, at) for j, at in hits if at >= 0), (None, -1))
+        if j is None:
+            break
+        found.append(j)
+        position, i = at + len(keys[j]), j + 1
+    if i < len(keys) and _ends_with_start_of(text[position:], keys[i]):
+        found.append(i)
+    return found
+
+
+def _ends_with_start_of(text: str, key: str) -> bool:
+    shortest = min(_PREFIX, len(key))
+    return any(key.startswith(text[-n:]) for n in range(min(len(text), len(key)), shortest - 1, -1))
+
+
+def _place_group(reading: TableReading, table: Table, rows: list[Row], cells: list[list[Cell]], group: _Group, last_group: bool) -> None:
+    values, place = group.values, group.values[0].place
+    if len(values) == sum(len(c) for c in cells):
+        # several labels, then all their numbers in the same order
+        for row_cells in cells:
+            reading.put_row(row_cells, values[: len(row_cells)], place)
+            values = values[len(row_cells) :]
+        return
+    for row_cells in cells[:-1]:
+        reading.put_row(row_cells, [None] * len(row_cells), place)  # a label with nothing after it: a blank row
+    row_cells = cells[-1]
+    if len(values) > len(row_cells):
+        where = reading.edition.where(table.id, rows[-1].code)
+        reading.finding(
+            "ambiguous_cells", ERROR,
+            f"{where}：应有 {len(row_cells)} 个数，报告中有 {len(values)} 个（{' '.join(v.text for v in values)}），无法判断各数属于哪一列",
+            table=table.id, row=rows[-1].code, source=place,
+        )
+        return
+    placed = _layout(values, len(row_cells))
+    if placed is not None:
+        reading.put_row(row_cells, placed, place)
+    elif last_group:
+        reading.put_row(row_cells[: len(values)], values, place)  # cut short: the rest is absent
+    else:
+        where = reading.edition.where(table.id, rows[-1].code)
+        reading.finding(
+            "ambiguous_cells", ERROR,
+            f"{where}：应有 {len(row_cells)} 个数，报告中只有 {len(values)} 个（{' '.join(v.text for v in values)}），无法判断各数属于哪一列",
+            table=table.id, row=rows[-1].code, source=place,
+        )
+
+
+def _layout(values: list[_Token], width: int) -> list[_Token | None] | None:
+    """Values placed in ``width`` cells when the layout says where the missing ones were: all
+    there, or one run of spaces, on one line, wide enough to have held the missing cells."""
+    missing = width - len(values)
+    if missing == 0:
+        return list(values)
+    if missing < 0 or len({v.line for v in values}) != 1:
+        return None
+    wide = [i for i, v in enumerate(values) if v.gap >= max(_LAYOUT_BLANKS, missing)]
+    others = [v.gap for i, v in enumerate(values) if i not in wide]
+    if len(wide) != 1 or any(gap * 2 > values[wide[0]].gap for gap in others):
+        return None
+    at = wide[0]
+    return list(values[:at]) + [None] * missing + list(values[at:])
