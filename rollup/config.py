@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_CONFIG = Path("config") / "rollup.toml"
 CATEGORIES = ("部门", "乡镇街道")
@@ -36,6 +36,43 @@ class Paths(BaseModel):
     receipts: Path | None = None
 
 
+class SmtpSettings(BaseModel):
+    """``[smtp]``: the mail server the office sends from. The password is never in the file:
+    it is read from the environment variable named by ``password_env`` at the moment of sending."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str = ""
+    password_env: str = "ROLLUP_SMTP_PASSWORD"
+    sender: str = Field(alias="from", min_length=3)
+    ca_file: Path | None = None
+    timeout: float = Field(default=30, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password_in_file(cls, data):
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError("密码不能写在配置文件中：请删除 password 一项，把密码放在 password_env 指定的环境变量中")
+        return data
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, else the usual one for the security: 465 ssl, 587 starttls, 25."""
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class NotifySettings(BaseModel):
+    """``[notify]``: who gets the gaps email and how often units are reminded."""
+
+    model_config = ConfigDict(extra="forbid")
+    recipients: list[str] = []
+    reminder_interval_days: int = Field(default=3, ge=0)
+    attach_workbook: bool = True
+    signature: str = ""  # how reminders are signed; default: the region's 人民政府办公室
+
+
 class Settings(BaseModel):
     """config/rollup.toml. Relative paths are relative to the folder of that file."""
 
@@ -44,6 +81,8 @@ class Settings(BaseModel):
     year: int = Field(ge=2008, le=2100)
     deadlines: dict[int, date] = {}
     paths: Paths = Paths()
+    smtp: SmtpSettings | None = None
+    notify: NotifySettings = NotifySettings()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:
@@ -72,6 +111,10 @@ class Settings(BaseModel):
     @property
     def receipts_path(self) -> Path | None:
         return self._resolve(self.paths.receipts) if self.paths.receipts else None
+
+    @property
+    def smtp_ca_file(self) -> Path | None:
+        return self._resolve(self.smtp.ca_file) if self.smtp and self.smtp.ca_file else None
 
 
 def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
@@ -106,6 +149,11 @@ _ERROR_WORDS = {
     "greater_than_equal": "数值太小",
     "less_than_equal": "数值太大",
     "literal_error": "取值无效",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "list_type": '应为列表，如 ["a@example.gov.cn"]',
+    "float_parsing": "应为数字",
+    "greater_than": "数值太小",
 }
 
 
@@ -115,7 +163,8 @@ def _describe(exc: ValidationError, names: dict[str, str] | None = None) -> str:
         where = ".".join((names or {}).get(str(p), str(p)) for p in err["loc"])
         value = err.get("input")
         shown = f"（填写的是 {value!r}）" if err["type"] != "missing" and not isinstance(value, dict) else ""
-        parts.append(f"{where}：{_ERROR_WORDS.get(err['type'], err['msg'])}{shown}")
+        words = _ERROR_WORDS.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}：{words}{shown}")
     return "；".join(parts)
 
 
