@@ -1,0 +1,20 @@
+"""The notify stage: the gaps email to the office and the reminders to units, composed from a
+``StatusReport``, written as .eml files and sent over SMTP."""
+
+from rollup.notify.compose import CHASE, GAPS, SEND_BACK
+from rollup.notify.jobs import (
+    GAPS_FILE,
+    MessageLog,
+    ReminderPlan,
+    gaps_eml_path,
+    plan_reminders,
+    send,
+    write_gaps,
+)
+from rollup.notify.mime import Letter
+from rollup.notify.smtp import Delivery, MailError
+
+__all__ = [
+    "CHASE", "GAPS", "SEND_BACK", "GAPS_FILE", "Delivery", "Letter", "MailError", "MessageLog",
+    "ReminderPlan", "gaps_eml_path", "plan_reminders", "send", "write_gaps",
+]
