@@ -4,6 +4,7 @@ no file has an error), 1 check found errors, 2 usage or configuration error."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +16,11 @@ from rich.progress import track
 from rollup import pipeline
 from rollup.config import DEFAULT_CONFIG, ConfigError, Roster, Settings, load_roster, load_settings
 from rollup.forms import edition_for_year
-from rollup.render.console import print_checks, print_consolidation
+from rollup.ledger import LedgerError, parse_moment
+from rollup.render.console import print_checks, print_consolidation, print_history, print_status
 from rollup.render.consolidation import write_outputs
 from rollup.render.template import write_templates
-from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox
+from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox, write_sample_receipts
 
 app = typer.Typer(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
@@ -30,6 +32,31 @@ errors = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
 YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]
+
+
+def _day(text: str) -> date:
+    try:
+        return parse_moment(text).date()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+AsOfOption = Annotated[
+    date | None,
+    typer.Option("--as-of", parser=_day, metavar="DATE", help="按这一天评估报送情况（默认今天），如 2020-02-01。"),
+]
+ReceivedAtOption = Annotated[
+    datetime | None,
+    typer.Option("--received-at", parser=_moment, metavar="DATE",
+                 help="本次首次见到的文件按此时间登记为收到时间（默认取文件修改时间），如 2020-01-20 或 \"2020-01-20 15:30\"。"),
+]
 
 
 class OutputFormat(StrEnum):
@@ -60,20 +87,73 @@ def _progress(paths):
     return track(paths, description="读取报告", console=errors, transient=True) if len(paths) > 1 else paths
 
 
+def _track(settings: Settings, year: int | None, **options) -> pipeline.Tracked:
+    try:
+        return pipeline.track(settings, year, progress=_progress, **options)
+    except (ConfigError, LedgerError, LookupError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+
+
 @app.command()
 def consolidate(
     year: YearOption = None,
     exclude_invalid: Annotated[bool, typer.Option("--exclude-invalid", help="有错误的报告不计入汇总（默认计入并标注）。")] = False,
+    as_of: AsOfOption = None,
+    received_at: ReceivedAtOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """汇总：读取收件箱中的全部报告，逐份校验，合计为本级统计表，写入 outbox/<年度>/。"""
+    """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/，并给出报送率、及时率。"""
+    settings = _settings(config)
+    tracked = _track(settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid)
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    print_consolidation(console, tracked.consolidation, outputs, tracked.status)
+    # notify: the gaps email is written here (helper MAIL)
+
+
+@app.command()
+def status(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    received_at: ReceivedAtOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """报送情况：每个应报单位按时报送、迟报、未报送、待更正或已更正，报送率和及时率，无法匹配的文件。"""
+    settings = _settings(config)
+    print_status(console, _track(settings, year, as_of=as_of, received_at=received_at).status)
+
+
+@app.command()
+def history(
+    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    year: YearOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """台账中某单位报告的各个版本（收到时间、文件、问题数），以及版本之间逐个单元格的变化。"""
     settings = _settings(config)
     try:
-        result = pipeline.run(settings, year, exclude_invalid=exclude_invalid, progress=_progress)
-    except (ConfigError, LookupError) as exc:
+        found, entries = pipeline.unit_history(settings, unit, year=year)
+    except (ConfigError, LedgerError, LookupError) as exc:
         raise _fail(str(exc).strip("'\"")) from None
-    outputs = write_outputs(result, settings.outbox)
-    print_consolidation(console, result, outputs)
+    print_history(console, found, year or settings.year, entries)
+
+
+@app.command()
+def accept(
+    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    target: Annotated[str, typer.Argument(metavar="RULE-OR-CELL", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="接受的理由（将显示为“已说明”）。")],
+    year: YearOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """接受某单位的问题并写明理由：此后显示为“已说明”，不再催改；所涉数字改变后失效。"""
+    settings = _settings(config)
+    try:
+        acceptance, covered = pipeline.accept(settings, unit, target, reason, year=year)
+    except (ConfigError, LedgerError, LookupError, ValueError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    console.print(f"已接受 {len(covered)} 个问题，今后显示为“已说明”（理由：{acceptance.reason}）：")
+    for finding in covered:
+        console.print(f"  {finding.message}")
 
 
 @app.command()
@@ -142,9 +222,11 @@ def sample(
     try:
         city = load_city_values(expected)
         written = write_sample_inbox(folder, roster, settings.year, city, omit=omit, faulty=faulty, overwrite=force)
+        receipts = write_sample_receipts(settings.receipts_path or settings.base_dir / "receipts.csv", written, roster,
+                                         settings.year, overwrite=force)
     except (OSError, LookupError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表")
+    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表，收件登记（收到时间）写入 {receipts}")
     for unit_id in omit:
         console.print(f"  未报送：{roster.get(unit_id).name}")
     for unit_id, fault in faulty.items():

@@ -20,7 +20,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from rollup.config import ConfigError
@@ -408,11 +408,6 @@ def _relative(path: Path, inbox: Path) -> str:
         return Path(path).name
 
 
-def as_of_end(day: date) -> datetime:
-    """The last moment of ``day``: everything received that day counts as received by it."""
-    return datetime.combine(day, datetime.max.time())
-
-
 def record_all(
     ledger: Ledger, submissions: Iterable[Submission], *, inbox: Path, receipts: Mapping[str, datetime],
     given: datetime | None, seen_at: datetime,
@@ -424,3 +419,38 @@ def record_all(
         receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
         recorded[submission.file] = ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at)
     return recorded
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One cell that differs between two versions (None: absent in that version)."""
+
+    code: str
+    before: Number | None
+    after: Number | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: Version
+    names: tuple[str, ...]
+    changes: tuple[Change, ...]  # against the previous version (empty for the first)
+
+
+def history(ledger: Ledger, year: int, unit_id: str, order: Iterable[str] = ()) -> list[HistoryEntry]:
+    """Every version of a unit's report for ``year``, oldest first, each with what changed cell by
+    cell since the one before (cells in ``order`` first, in that order)."""
+    rank = {code: i for i, code in enumerate(order)}
+    entries, before = [], None
+    for version in ledger.versions(year, unit_id):
+        after = ledger.values(version.id)
+        changed = ()
+        if before is not None:
+            codes = sorted(set(before) | set(after), key=lambda c: (rank.get(c, len(rank)), c))
+            changed = tuple(Change(c, before.get(c), after.get(c)) for c in codes if before.get(c) != after.get(c))
+        entries.append(HistoryEntry(version, tuple(ledger.names(version.id)), changed))
+        before = after
+    return entries

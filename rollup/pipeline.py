@@ -9,13 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rollup.aggregate import Consolidation, consolidate
-from rollup.config import Roster, Settings, load_roster
+from rollup.config import Roster, Settings, Unit, load_roster
 from rollup.forms import edition_for_year
 from rollup.ingest import is_candidate, read_submission
-from rollup.ledger import Ledger, Version, load_receipts, record_all
-from rollup.model import Submission
-from rollup.status import StatusReport, UnmatchedFile, rates, unit_status
-from rollup.validate import validate
+from rollup.ledger import HistoryEntry, Ledger, Version, history, load_receipts, record_all
+from rollup.model import Finding, Submission
+from rollup.status import Acceptance, StatusReport, UnmatchedFile, acceptance_figures, covers, rates, unit_status
+from rollup.validate import CATALOGUE, validate
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 
@@ -54,18 +54,6 @@ def read_inbox(settings: Settings, year: int, roster: Roster, progress: Progress
     elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
     current = [validate(s, roster=roster, year=year) for p, s in read.items() if p not in elsewhere]
     return current, [read[p] for p in flat if p in elsewhere]
-
-
-def run(
-    settings: Settings, year: int | None = None, *, exclude_invalid: bool = False, progress: Progress = _no_progress
-) -> Consolidation:
-    """Read every submission in the inbox for the year, validate each, and consolidate (without
-    the ledger: of two files from one unit the later modified counts)."""
-    year = year or settings.year
-    roster = expected_roster(settings, year)
-    current, other_years = read_inbox(settings, year, roster, progress)
-    result = consolidate(current, roster, edition_for_year(year), year, exclude_invalid=exclude_invalid)
-    return replace(result, other_years=tuple(other_years))
 
 
 @dataclass(frozen=True)
@@ -142,3 +130,53 @@ def status_report(
         duplicates=tuple(superseded + copies), rates=rates(units),
         headlines=tuple(result.edition.headline_figures(result.values)),
     )
+
+
+def find_unit(settings: Settings, name: str, year: int):
+    """The roster unit expected on ``year`` that ``name`` (its name, an alias, or its id) means."""
+    roster = expected_roster(settings, year)
+    unit = roster.match(name) or next((u for u in roster if u.id == name), None)
+    if unit is None:
+        close = roster.suggest(name)
+        hint = f"，是否为：{'、'.join(close)}？" if close else ""
+        raise LookupError(f"{year} 年度的单位名册中没有“{name}”{hint}")
+    return unit
+
+
+def accept(
+    settings: Settings, unit_name: str, target: str, reason: str, *, year: int | None = None,
+    at: datetime | None = None,
+) -> tuple[Acceptance, list[Finding]]:
+    """Accept the findings of a unit's current report about ``target`` (a rule id such as
+    blank_cell, or a cell code such as B.3.7.natural) with the office's ``reason``. Returns the
+    acceptance and the findings it covers now. It holds across re-runs and new versions while
+    the figures it refers to stay the same."""
+    year = year or settings.year
+    unit = find_unit(settings, unit_name, year)
+    if not reason.strip():
+        raise ValueError("请用 --reason 写明接受的理由")
+    if target not in CATALOGUE and target not in edition_for_year(year).cell_index:
+        raise ValueError(f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）")
+    tracked = track(settings, year)
+    report = next(u for u in tracked.consolidation.units if u.unit.id == unit.id)
+    if report.submission is None:
+        raise LookupError(f"尚未收到{unit.name} {year} 年度的报告，没有可接受的问题")
+    covered = [f for f in report.submission.findings if covers(target, f)]
+    if not covered:
+        raise LookupError(f"{unit.name}当前的报告 {report.submission.file.name} 中没有与“{target}”相关的问题")
+    acceptance = Acceptance(
+        unit_id=unit.id, target=target, reason=reason.strip(), accepted_at=(at or datetime.now()).replace(microsecond=0),
+        figures=acceptance_figures(target, report.submission.findings, report.submission.values),
+    )
+    with Ledger.open(settings.ledger_path) as ledger:
+        ledger.accept(acceptance, year)
+    return acceptance, covered
+
+
+def unit_history(settings: Settings, unit_name: str, *, year: int | None = None) -> tuple[Unit, list[HistoryEntry]]:
+    """Every version the ledger holds of a unit's report (the inbox is read and recorded first)."""
+    year = year or settings.year
+    unit = find_unit(settings, unit_name, year)
+    track(settings, year)
+    with Ledger.open(settings.ledger_path) as ledger:
+        return unit, history(ledger, year, unit.id, edition_for_year(year).codes)

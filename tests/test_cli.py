@@ -24,10 +24,11 @@ def project(tmp_path, all_74):
 
 
 def test_consolidate_end_to_end(project):
-    result = runner.invoke(app, ["consolidate", "--config", str(project / "rollup.toml")])
+    result = runner.invoke(app, ["consolidate", "--as-of", "2020-02-03", "--received-at", "2020-01-20", "--config", str(project / "rollup.toml")])
     assert result.exit_code == 0, result.output
     assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
-    assert "未报送：柳市镇" in result.output
+    assert "未报送 1 家：\n  柳市镇（已逾期 3 天" in result.output
+    assert "报送率 98.6%（73/74）" in result.output
     assert "本年新收申请" in result.output
     folder = project / "outbox" / "2019"
     assert (folder / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx").is_file()
