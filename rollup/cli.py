@@ -11,14 +11,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import track
 
-from rollup import pipeline
+from rollup import notify, pipeline
 from rollup.config import DEFAULT_CONFIG, ConfigError, Roster, Settings, load_roster, load_settings
 from rollup.forms import edition_for_year
 from rollup.ledger import LedgerError, parse_moment
 from rollup.render.console import print_checks, print_consolidation, print_history, print_status
 from rollup.render.consolidation import write_outputs
+from rollup.render.mail import print_deliveries, print_reminder_plan
 from rollup.render.template import write_templates
 from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox, write_sample_receipts
 
@@ -100,14 +102,18 @@ def consolidate(
     exclude_invalid: Annotated[bool, typer.Option("--exclude-invalid", help="有错误的报告不计入汇总（默认计入并标注）。")] = False,
     as_of: AsOfOption = None,
     received_at: ReceivedAtOption = None,
+    send: Annotated[bool, typer.Option("--send", help="汇总后把缺报情况邮件发给配置文件 notify 一节的 recipients。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/，并给出报送率、及时率。"""
+    """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/（含缺报情况.eml），并给出报送率、及时率。"""
     settings = _settings(config)
     tracked = _track(settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid)
     outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
     print_consolidation(console, tracked.consolidation, outputs, tracked.status)
-    # notify: the gaps email is written here (helper MAIL)
+    letter = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    console.print(f"  {letter.eml}（缺报情况邮件）")
+    if send:
+        _send_gaps(settings, letter, tracked.status.year)
 
 
 @app.command()
@@ -154,6 +160,57 @@ def accept(
     console.print(f"已接受 {len(covered)} 个问题，今后显示为“已说明”（理由：{acceptance.reason}）：")
     for finding in covered:
         console.print(f"  {finding.message}")
+
+
+@app.command("notify")
+def notify_office(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """发送缺报情况邮件：重新汇总（同 consolidate），写出 outbox/<年度>/缺报情况.eml，经配置的邮件服务器发给 notify 一节的 recipients。"""
+    settings = _settings(config)
+    tracked = _track(settings, year, as_of=as_of)
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    letter = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    console.print(f"{letter.subject}\n  {letter.eml}")
+    _send_gaps(settings, letter, tracked.status.year)
+
+
+def _send_gaps(settings: Settings, letter: notify.Letter, year: int) -> None:
+    try:
+        delivery = notify.send_gaps(letter, settings, year=year)
+    except notify.MailError as exc:
+        raise _mail_failed(exc, f"缺报情况邮件未发送，已保存为 {letter.eml}") from None
+    print_deliveries(console, [delivery])
+    if delivery.error:
+        raise typer.Exit(1)
+
+
+def _mail_failed(exc: notify.MailError, kept: str) -> typer.Exit:
+    """Not set up (exit 2, like any configuration error) or the server failed (exit 1)."""
+    errors.print(f"[red]错误：[/red]{escape(str(exc))}\n{escape(kept)}")
+    return typer.Exit(2 if isinstance(exc, notify.MailSetupError) else 1)
+
+
+@app.command()
+def remind(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只写出提醒邮件（.eml），不发送。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="间隔期内已提醒过的单位也再次发送。")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """提醒各单位：未报送的发催报邮件，待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
+    settings = _settings(config)
+    report = _track(settings, year, as_of=as_of).status
+    try:
+        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force)
+    except notify.MailError as exc:
+        raise _mail_failed(exc, f"提醒邮件均未发送，已保存在 {notify.reminder_folder(settings, report.year)}") from None
+    print_reminder_plan(console, plan, interval_days=settings.notify.reminder_interval_days, dry_run=dry_run)
+    print_deliveries(console, deliveries)
+    raise typer.Exit(1 if any(d.error for d in deliveries) else 0)
 
 
 @app.command()

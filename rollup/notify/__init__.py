@@ -8,13 +8,16 @@ from rollup.notify.jobs import (
     ReminderPlan,
     gaps_eml_path,
     plan_reminders,
+    remind,
+    reminder_folder,
     send,
+    send_gaps,
     write_gaps,
 )
 from rollup.notify.mime import Letter
-from rollup.notify.smtp import Delivery, MailError
+from rollup.notify.smtp import Delivery, MailError, MailSetupError
 
 __all__ = [
     "CHASE", "GAPS", "SEND_BACK", "GAPS_FILE", "Delivery", "Letter", "MailError", "MessageLog",
-    "ReminderPlan", "gaps_eml_path", "plan_reminders", "send", "write_gaps",
+    "MailSetupError", "ReminderPlan", "gaps_eml_path", "plan_reminders", "remind", "reminder_folder", "send", "send_gaps", "write_gaps",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from rollup.config import Settings, SmtpSettings
+from rollup.ledger import Ledger
 from rollup.notify.compose import (
     GAPS,
     gaps_document,
@@ -19,7 +20,7 @@ from rollup.notify.compose import (
     reminder_subject,
 )
 from rollup.notify.mime import Letter, build_message, write_eml
-from rollup.notify.smtp import Delivery, MailError, send_letters
+from rollup.notify.smtp import Delivery, MailError, MailSetupError, send_letters
 from rollup.status import StatusReport, UnitStatus
 
 GAPS_FILE = "缺报情况.eml"
@@ -76,14 +77,20 @@ def send(letters: list[Letter], settings: Settings, log: MessageLog, *, year: in
 
     smtp = require_smtp(settings)
     if any(letter.kind == GAPS and not letter.recipients for letter in letters):
-        raise MailError("未配置缺报情况邮件的收件人：请在配置文件 [notify] recipients 中填写，如 [\"gk@example.gov.cn\"]")
+        raise MailSetupError("未配置缺报情况邮件的收件人：请在配置文件 [notify] recipients 中填写，如 [\"gk@example.gov.cn\"]")
     return send_letters(letters, smtp, ca_file=settings.smtp_ca_file, on_delivery=record)
 
 
 def require_smtp(settings: Settings) -> SmtpSettings:
     if settings.smtp is None:
-        raise MailError("配置文件中没有 [smtp] 邮件服务器设置，无法发送邮件（缺报情况已写入 .eml 文件，可手工发送）")
+        raise MailSetupError("配置文件中没有 [smtp] 邮件服务器设置，无法发送邮件（邮件已写成 .eml 文件，可手工发送）")
     return settings.smtp
+
+
+def send_gaps(letter: Letter, settings: Settings, *, year: int) -> Delivery:
+    """Send the gaps email written by ``write_gaps``, recording it in the ledger if it went."""
+    with Ledger.open(settings.ledger_path) as ledger:
+        return send([letter], settings, ledger, year=year)[0]
 
 
 # --- reminders --------------------------------------------------------------------------
@@ -132,10 +139,24 @@ def reminder_letter(report: StatusReport, status: UnitStatus, kind: str, setting
     return Letter(kind, status.unit.id, message)
 
 
+def reminder_folder(settings: Settings, year: int) -> Path:
+    return settings.outbox / str(year) / REMINDER_FOLDER
+
+
 def reminder_path(settings: Settings, year: int, status: UnitStatus, kind: str) -> Path:
-    return settings.outbox / str(year) / REMINDER_FOLDER / f"{kind}-{status.unit.name}.eml"
+    return reminder_folder(settings, year) / f"{kind}-{status.unit.name}.eml"
 
 
 def _local(moment: datetime) -> datetime:
     # The ledger may hand back naive local times; compare everything as aware local time.
     return moment.astimezone()
+
+
+def remind(
+    report: StatusReport, settings: Settings, *, now: datetime | None = None, dry_run: bool = False, force: bool = False
+) -> tuple[ReminderPlan, list[Delivery]]:
+    """Write the reminders due now and, unless ``dry_run``, send them (each recorded once sent)."""
+    with Ledger.open(settings.ledger_path) as ledger:
+        plan = plan_reminders(report, settings, ledger, now=now or datetime.now(), force=force)
+        deliveries = [] if dry_run else send(list(plan.letters), settings, ledger, year=report.year)
+    return plan, deliveries

@@ -22,6 +22,10 @@ class MailError(Exception):
     the user as it stands."""
 
 
+class MailSetupError(MailError):
+    """Sending is not set up: no [smtp] section, no recipients, no password in the environment."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What became of one letter: the recipients the server accepted, when (local time, as the
@@ -43,7 +47,7 @@ def password_for(smtp: SmtpSettings) -> str | None:
         return None
     password = os.environ.get(smtp.password_env, "")
     if not password:
-        raise MailError(
+        raise MailSetupError(
             f"未设置邮箱密码：请在运行前设置环境变量 {smtp.password_env}（配置文件 [smtp] password_env 指定的名称），"
             "密码不写在配置文件中"
         )
