@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 USER, PASSWORD = "gk@example.gov.cn", "s3cret-Auth#2020"
+PASSWORD_ENV = "ROLLUP_TEST_SMTP_PASSWORD"
 
 
 @dataclass
@@ -87,3 +88,14 @@ def smtp_server(tmp_path: Path, *, security: str = "none", login: bool = False, 
         yield Server(controller.port, mailbox, ca_file)
     finally:
         controller.stop()
+
+
+def smtp_toml(port: int, *, security: str = "none", login: bool = False, ca_file: Path | None = None) -> str:
+    """The [smtp] section of a config file that sends through the test server on ``port``."""
+    lines = [
+        "[smtp]", 'host = "127.0.0.1"', f"port = {port}", f'security = "{security}"', "timeout = 10",
+        'from = "乐清市政务公开 <gk@example.gov.cn>"', f'password_env = "{PASSWORD_ENV}"',
+    ]
+    lines += [f'username = "{USER}"'] if login else []
+    lines += [f'ca_file = "{ca_file.as_posix()}"'] if ca_file else []
+    return "\n".join(lines) + "\n"

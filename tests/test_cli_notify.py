@@ -15,11 +15,10 @@ from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sam
 
 from conftest import REPO, REPORTS
 from helpers import settings_for
-from mailserver import PASSWORD, USER, free_port, smtp_server
+from mailserver import PASSWORD, PASSWORD_ENV, free_port, smtp_server, smtp_toml
 
 runner = CliRunner()
 ROSTER = load_roster(REPO / "config" / "units.csv", "乐清市")
-PASSWORD_ENV = "ROLLUP_TEST_SMTP_PASSWORD"
 STABLE = ["--as-of", "2020-02-10"]
 CHASED = {ROSTER.get(u).email for u in DEMO_OMITTED}
 SENT_BACK = {ROSTER.get(u).email for u in DEMO_FAULTY}
@@ -43,14 +42,6 @@ def project(tmp_path, demo_inbox, smtp: str = ""):
     result = runner.invoke(app, ["status", *STABLE, "--received-at", "2020-01-20", *config])
     assert result.exit_code == 0, result.output
     return settings, config
-
-
-def smtp_lines(port, *, security="none", login=False, ca_file=None) -> str:
-    lines = ["[smtp]", 'host = "127.0.0.1"', f"port = {port}", f'security = "{security}"', "timeout = 10",
-             'from = "乐清市政务公开 <gk@example.gov.cn>"', f'password_env = "{PASSWORD_ENV}"']
-    lines += [f'username = "{USER}"'] if login else []
-    lines += [f'ca_file = "{ca_file.as_posix()}"'] if ca_file else []
-    return "\n".join(lines) + "\n"
 
 
 def sent(settings):
@@ -78,7 +69,7 @@ def test_consolidate_writes_the_gaps_eml_without_any_mail_settings(tmp_path, dem
 def test_consolidate_send_delivers_over_starttls_and_records_it(tmp_path, demo_inbox, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     with smtp_server(tmp_path, security="starttls", login=True) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_lines(server.port, security="starttls", login=True, ca_file=server.ca_file))
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port, security="starttls", login=True, ca_file=server.ca_file))
         result = runner.invoke(app, ["consolidate", "--send", *STABLE, *config])
     assert result.exit_code == 0, result.output
     assert "已发送" in result.output and PASSWORD not in result.output
@@ -89,7 +80,7 @@ def test_consolidate_send_delivers_over_starttls_and_records_it(tmp_path, demo_i
 
 
 def test_notify_with_the_server_down_fails_visibly_and_keeps_the_eml(tmp_path, demo_inbox):
-    settings, config = project(tmp_path, demo_inbox, smtp_lines(free_port()))
+    settings, config = project(tmp_path, demo_inbox, smtp_toml(free_port()))
     result = runner.invoke(app, ["notify", *STABLE, *config])
     assert result.exit_code == 1
     assert "无法连接邮件服务器" in result.output and "已保存为" in result.output
@@ -107,7 +98,7 @@ def test_notify_without_smtp_settings_is_a_configuration_error(tmp_path, demo_in
 def test_notify_with_a_refused_login_never_shows_the_password(tmp_path, demo_inbox, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "not-" + PASSWORD)
     with smtp_server(tmp_path, security="ssl", login=True) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_lines(server.port, security="ssl", login=True, ca_file=server.ca_file))
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port, security="ssl", login=True, ca_file=server.ca_file))
         result = runner.invoke(app, ["notify", *STABLE, *config])
     assert result.exit_code == 1 and "拒绝登录" in result.output
     assert PASSWORD not in result.output and server.mailbox.delivered == [] and sent(settings) == []
@@ -125,7 +116,7 @@ def test_a_password_in_the_config_file_is_refused(tmp_path, demo_inbox):
 
 def test_remind_dry_run_writes_one_eml_per_unit_and_sends_nothing(tmp_path, demo_inbox):
     with smtp_server(tmp_path) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_lines(server.port))
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port))
         result = runner.invoke(app, ["remind", "--dry-run", *STABLE, *config])
     assert result.exit_code == 0, result.output
     assert server.mailbox.delivered == [] and sent(settings) == []
@@ -141,7 +132,7 @@ def test_remind_dry_run_writes_one_eml_per_unit_and_sends_nothing(tmp_path, demo
 
 def test_remind_sends_records_and_respects_the_interval_unless_forced(tmp_path, demo_inbox):
     with smtp_server(tmp_path) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_lines(server.port))
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port))
         first = runner.invoke(app, ["remind", *STABLE, *config])
         again = runner.invoke(app, ["remind", *STABLE, *config])
         delivered_before_force = len(server.mailbox.delivered)
@@ -160,7 +151,7 @@ def test_remind_sends_records_and_respects_the_interval_unless_forced(tmp_path, 
 def test_remind_with_a_rejected_unit_address_exits_non_zero_and_records_the_others(tmp_path, demo_inbox):
     refused = ROSTER.get("D41").email
     with smtp_server(tmp_path, refuse={refused}) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_lines(server.port))
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port))
         result = runner.invoke(app, ["remind", *STABLE, *config])
     assert result.exit_code == 1
     assert "未发送" in result.output and refused in result.output

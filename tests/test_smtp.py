@@ -10,13 +10,12 @@ from rollup.notify import CHASE, GAPS, SEND_BACK, MailError, plan_reminders, sen
 from rollup.notify.compose import gaps_subject
 
 from helpers import settings_for
-from mailserver import PASSWORD, USER, free_port, smtp_server
+from mailserver import PASSWORD, PASSWORD_ENV, USER, free_port, smtp_server, smtp_toml
 from statuses import one_wrong_cell, six_units, unit
 
 # With implicit TLS aiosmtpd must be told not to require STARTTLS before AUTH, and warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
-PASSWORD_ENV = "ROLLUP_TEST_SMTP_PASSWORD"
 OFFICE = ["gk@example.gov.cn", "leader@example.gov.cn"]
 
 
@@ -31,15 +30,9 @@ def ledger(tmp_path):
         yield opened
 
 
-def office(tmp_path, port, *, security="none", login=False, ca_file=None, recipients=OFFICE):
-    lines = [
-        "[smtp]", 'host = "127.0.0.1"', f"port = {port}", f'security = "{security}"', "timeout = 10",
-        'from = "乐清市政务公开 <gk@example.gov.cn>"', f'password_env = "{PASSWORD_ENV}"',
-    ]
-    lines += [f'username = "{USER}"'] if login else []
-    lines += [f'ca_file = "{ca_file.as_posix()}"'] if ca_file else []
-    lines += ["[notify]", "recipients = [" + ", ".join(f'"{r}"' for r in recipients) + "]"]
-    return settings_for(tmp_path, tmp_path / "inbox", "\n".join(lines) + "\n")
+def office(tmp_path, port, *, recipients=OFFICE, **smtp):
+    notify = "[notify]\nrecipients = [" + ", ".join(f'"{r}"' for r in recipients) + "]\n"
+    return settings_for(tmp_path, tmp_path / "inbox", smtp_toml(port, **smtp) + notify)
 
 
 def messages_in(ledger):
