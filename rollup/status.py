@@ -18,8 +18,8 @@ TOTAL = "合计"
 
 class Standing(StrEnum):
     """One standing per unit, in this order of precedence: nothing received → 未报送; the version
-    that counts has open errors → 待更正; an erroneous version was replaced by a clean one →
-    已更正; else 迟报 or 按时报送 by the first version's receipt. Lateness is kept apart in
+    that counts has errors not accepted → 待更正; an erroneous version was replaced by one
+    without errors → 已更正; else 迟报 or 按时报送 by the first version's receipt. Lateness is kept apart in
     ``UnitStatus.late`` so a late unit that must now correct is still counted late."""
 
     ON_TIME = "按时报送"
@@ -196,7 +196,7 @@ def unit_status(
     open_findings = tuple(f for f in counted.findings if f not in accepted)
     if any(f.is_error for f in open_findings):
         standing = Standing.TO_CORRECT
-    elif any(v.has_errors for v in versions[:-1]):
+    elif not counted.has_errors and any(v.has_errors for v in versions[:-1]):
         standing = Standing.CORRECTED
     else:
         standing = Standing.LATE if late > 0 else Standing.ON_TIME
