@@ -220,10 +220,7 @@ def reminder_document(report: StatusReport, status: UnitStatus, kind: str, *, si
     if kind == CHASE:
         sections = (Section(None, (greeting, _chase_text(report, status), "如已报送，请忽略本邮件，并告知我们核对。")),)
     else:
-        intro = (
-            f"贵单位报送的{_report_name(report)}"
-            f"{'（' + status.file + '）' if status.file else ''}经校验存在以下问题，请核实更正后重新报送："
-        )
+        intro = f"贵单位报送的{_report_name(report)}经校验存在以下问题，请核实更正后重新报送："
         sections = (Section(None, (greeting, intro)), findings_section(status, _edition(report), title="需更正的问题"))
     return Document(
         title=reminder_subject(report, status, kind).split("】", 1)[1],
