@@ -4,7 +4,6 @@
 from rollup.notify.compose import CHASE, GAPS, SEND_BACK
 from rollup.notify.jobs import (
     GAPS_FILE,
-    MessageLog,
     ReminderPlan,
     gaps_eml_path,
     plan_reminders,
@@ -18,6 +17,6 @@ from rollup.notify.mime import Letter
 from rollup.notify.smtp import Delivery, MailError, MailSetupError
 
 __all__ = [
-    "CHASE", "GAPS", "SEND_BACK", "GAPS_FILE", "Delivery", "Letter", "MailError", "MessageLog",
-    "MailSetupError", "ReminderPlan", "gaps_eml_path", "plan_reminders", "remind", "reminder_folder", "send", "send_gaps", "write_gaps",
+    "CHASE", "GAPS", "GAPS_FILE", "SEND_BACK", "Delivery", "Letter", "MailError", "MailSetupError", "ReminderPlan",
+    "gaps_eml_path", "plan_reminders", "remind", "reminder_folder", "send", "send_gaps", "write_gaps",
 ]

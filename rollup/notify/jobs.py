@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from rollup.config import Settings, SmtpSettings
 from rollup.ledger import Ledger
@@ -20,21 +19,11 @@ from rollup.notify.compose import (
     reminder_subject,
 )
 from rollup.notify.mime import Letter, build_message, write_eml
-from rollup.notify.smtp import Delivery, MailError, MailSetupError, send_letters
+from rollup.notify.smtp import Delivery, MailSetupError, send_letters
 from rollup.status import StatusReport, UnitStatus
 
 GAPS_FILE = "缺报情况.eml"
 REMINDER_FOLDER = "提醒"
-
-
-class MessageLog(Protocol):
-    """What the notify stage needs of the ledger."""
-
-    def record_message(
-        self, *, year: int, unit_id: str | None, kind: str, recipients: list[str], subject: str, sent_at: datetime, eml: str | None
-    ) -> None: ...
-
-    def last_message(self, *, year: int, unit_id: str | None, kind: str) -> datetime | None: ...
 
 
 def gaps_eml_path(settings: Settings, year: int) -> Path:
@@ -59,7 +48,7 @@ def _written(letter: Letter, path: Path) -> Letter:
     return replace(letter, eml=write_eml(path, letter.message))
 
 
-def send(letters: list[Letter], settings: Settings, log: MessageLog, *, year: int) -> list[Delivery]:
+def send(letters: list[Letter], settings: Settings, log: Ledger, *, year: int) -> list[Delivery]:
     """Send letters and record in the ledger each one the server accepted, with exactly the
     recipients it accepted. Raises ``MailError`` when nothing could be sent at all."""
 
@@ -106,7 +95,7 @@ class ReminderPlan:
 
 
 def plan_reminders(
-    report: StatusReport, settings: Settings, log: MessageLog, *, now: datetime, force: bool = False
+    report: StatusReport, settings: Settings, log: Ledger, *, now: datetime, force: bool = False
 ) -> ReminderPlan:
     """One letter per unit to chase (催报) or send back (退回更正), written to outbox/<Y>/提醒/,
     leaving out units reminded of the same thing within ``[notify] reminder_interval_days``
