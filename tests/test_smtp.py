@@ -6,7 +6,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from rollup.ledger import Ledger
-from rollup.notify import CHASE, GAPS, SEND_BACK, MailError, plan_reminders, send, write_gaps
+from rollup.notify import CHASE, GAPS, SEND_BACK, MailError, MailSetupError, plan_reminders, send, write_gaps
 from rollup.notify.compose import gaps_subject
 
 from helpers import settings_for
@@ -101,6 +101,14 @@ def test_a_password_smtplib_cannot_send_is_a_clear_error(tmp_path, report, ledge
         with pytest.raises(MailError, match="非 ASCII") as failure:
             send([write_gaps(report, settings)], settings, ledger, year=2019)
     assert "授权码" not in str(failure.value) and messages_in(ledger) == []
+
+
+def test_a_gaps_email_without_recipients_is_not_set_up(tmp_path, report, ledger):
+    with smtp_server(tmp_path) as server:
+        settings = office(tmp_path, server.port, recipients=[])
+        with pytest.raises(MailSetupError, match=r"\[notify\] recipients"):
+            send([write_gaps(report, settings)], settings, ledger, year=2019)
+    assert server.mailbox.delivered == [] and messages_in(ledger) == []
 
 
 def test_an_untrusted_certificate_is_refused(tmp_path, report, ledger):
