@@ -73,6 +73,12 @@ class UnitStatus:
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.is_error)
 
+    def reason(self, finding: Finding) -> str:
+        """The office's reasons for accepting ``finding`` (empty when it is not accepted)."""
+        if finding not in self.accepted_findings:
+            return ""
+        return "；".join(a.reason for a in self.accepted if covers(a.target, finding))
+
 
 @dataclass(frozen=True)
 class Rates:

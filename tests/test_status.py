@@ -200,8 +200,13 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     done = runner.invoke(app, ["consolidate", "--as-of", "2020-02-20", *config])
     assert done.exit_code == 0, done.output
     assert "已说明" in done.output and "口径差异" in done.output
-    sheet = openpyxl.load_workbook(office.outbox / "2019" / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx")["报送情况"]
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(office.outbox / "2019" / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx")
+    checked = list(workbook["校验问题"].iter_rows(values_only=True))
+    findings = [dict(zip(checked[0], r)) for r in checked[1:] if r[0] == "乐清市商务局"]
+    decided = {f["规则"]: f["处理"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"}
+    assert decided == {"row_total": "已说明：口径差异", "column_total": None, "balance": None, "duplicate_submission": None}
+    assert {f["单位说明"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"} == {EXPLANATION}
+    rows = list(workbook["报送情况"].iter_rows(values_only=True))
     assert rows[0][:6] == ("范围", "应报", "已报", "按时报送", "报送率", "及时率")
     assert rows[1][:6] == ("合计", 74, 73, 71, "98.6%", "95.9%")
     header = rows.index(next(r for r in rows[4:] if r[0] == "编码"))

@@ -14,7 +14,7 @@ from rollup.forms import editions
 from rollup.ledger import HistoryEntry
 from rollup.model import Finding, Submission, format_number
 from rollup.render.consolidation import Outputs
-from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus, covers
+from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus
 
 MAX_LISTED = 30
 
@@ -98,13 +98,9 @@ def _print_findings(console: Console, report: StatusReport) -> None:
         for finding in u.errors[:MAX_LISTED]:
             console.print(f"  [red]错误[/red] {u.unit.name}：{finding.message}{_place(finding)}")
         for finding in u.accepted_findings[:MAX_LISTED]:
-            console.print(f"  [green]已说明[/green] {u.unit.name}：{finding.message}（{accepted_reason(u, finding)}）")
+            console.print(f"  [green]已说明[/green] {u.unit.name}：{finding.message}（{u.reason(finding)}）")
         if u.explanation and (u.errors or u.accepted_findings):
             console.print(f"  [dim]单位说明：{u.explanation}[/dim]")
-
-
-def accepted_reason(unit: UnitStatus, finding: Finding) -> str:
-    return "；".join(a.reason for a in unit.accepted if covers(a.target, finding))
 
 
 def print_checks(console: Console, submissions: Iterable[Submission]) -> None:

@@ -87,7 +87,7 @@ def consolidated_workbook(result: Consolidation, status: StatusReport):
         protect=False,
     )
     _frame_sheet(workbook.create_sheet("明细"), detail_frame(result))
-    _frame_sheet(workbook.create_sheet("校验问题"), findings_frame(result.findings))
+    _frame_sheet(workbook.create_sheet("校验问题"), checked_frame(result, status))
     sheet = workbook.create_sheet("报送情况")
     _frame_sheet(sheet, rates_frame(status))
     _frame_sheet(sheet, status_frame(result, status), gap=1)
@@ -103,6 +103,17 @@ def detail_frame(result: Consolidation) -> pd.DataFrame:
         counted = "是" if report.counted else "否（有错误，未计入）"
         rows.append([report.unit.id, report.unit.name, report.unit.category, s.file.name, counted] + [s.values.get(c) for c in codes])
     return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总"] + codes, dtype=object)
+
+
+def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
+    """The findings table, with what the office decided (已说明 and why) and the unit's own 说明
+    beside the findings of the version that counts."""
+    frame = findings_frame(result.findings)
+    decided = {f: f"已说明：{u.reason(f)}" for u in status.units for f in u.accepted_findings}
+    explained = {u.file: u.explanation for u in status.units if u.file and u.explanation}
+    frame["处理"] = [decided.get(f, "") for f in result.findings]
+    frame["单位说明"] = [explained.get(f.file, "") for f in result.findings]
+    return frame
 
 
 def rates_frame(status: StatusReport) -> pd.DataFrame:
@@ -121,7 +132,7 @@ STATUS_COLUMNS = [
 
 
 def _unit_row(u: UnitStatus) -> list:
-    accepted = "；".join(f"{f.message}（{'；'.join(a.reason for a in u.accepted)}）" for f in u.accepted_findings)
+    accepted = "；".join(f"{f.message}（{u.reason(f)}）" for f in u.accepted_findings)
     return [
         u.unit.id, u.unit.name, u.unit.category, str(u.standing), u.deadline.isoformat(),
         f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "", u.days_late or "", u.file or "", u.versions or "",
