@@ -129,7 +129,7 @@ def test_every_command_has_help_text_and_a_readme_section(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and len(result.output) > 100
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert f"rollup {command}" in readme
+    assert f"\n### `rollup {command}" in readme
 
 
 def test_python_dash_m_rollup_is_the_same_command():
