@@ -2,6 +2,8 @@
 SMTP server on 127.0.0.1."""
 
 import shutil
+import sqlite3
+from contextlib import closing
 from email import message_from_bytes, policy
 
 import pytest
@@ -9,7 +11,6 @@ from typer.testing import CliRunner
 
 from rollup.cli import app
 from rollup.config import load_roster
-from rollup.ledger import Ledger
 from rollup.notify import CHASE, GAPS, GAPS_FILE, SEND_BACK
 from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox
 
@@ -45,8 +46,9 @@ def project(tmp_path, demo_inbox, smtp: str = ""):
 
 
 def sent(settings):
-    with Ledger.open(settings.ledger_path) as ledger:
-        return ledger._db.execute("SELECT unit_id, kind FROM messages ORDER BY id").fetchall()
+    """(unit, kind) of every message the ledger file records as sent."""
+    with closing(sqlite3.connect(settings.ledger_path)) as db:
+        return db.execute("SELECT unit_id, kind FROM messages ORDER BY id").fetchall()
 
 
 def test_consolidate_writes_the_gaps_eml_without_any_mail_settings(tmp_path, demo_inbox):

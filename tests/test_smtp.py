@@ -1,6 +1,8 @@
 """Sending over a real SMTP server on 127.0.0.1 (aiosmtpd): plain, STARTTLS and implicit TLS
 with a certificate made here by trustme, login, and every way sending can fail."""
 
+import sqlite3
+from contextlib import closing
 from email.header import decode_header, make_header
 
 import pytest
@@ -36,7 +38,9 @@ def office(tmp_path, port, *, recipients=OFFICE, **smtp):
 
 
 def messages_in(ledger):
-    return ledger._db.execute("SELECT unit_id, kind, recipients, subject, eml FROM messages ORDER BY id").fetchall()
+    """The messages table as it stands in the SQLite file."""
+    with closing(sqlite3.connect(ledger.path)) as db:
+        return db.execute("SELECT unit_id, kind, recipients, subject, eml FROM messages ORDER BY id").fetchall()
 
 
 def decoded(header) -> str:
