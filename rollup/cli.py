@@ -240,10 +240,10 @@ def template(
     all_units: Annotated[bool, typer.Option("--all", help="为名册中全部单位生成（默认）。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """生成填报模板：每个名册单位一份，写入 outbox/templates/<年度>/。"""
+    """生成填报模板：该年度每个应报单位一份（按名册的启用、停用年份），写入 outbox/templates/<年度>/。"""
     settings = _settings(config)
-    roster = _roster(settings)
     year = year or settings.year
+    roster = _roster(settings).for_year(year)
     if unit and all_units:
         raise _fail("--unit 与 --all 只能选一个")
     chosen = list(roster) if not unit else [_unit(roster, name) for name in unit]

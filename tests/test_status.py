@@ -164,7 +164,7 @@ def test_the_expected_units_follow_the_year_and_old_names_match_the_successor(tm
         load_roster(path, "乐清市")
 
 
-def test_an_abolished_unit_is_not_missing(office, tmp_path):
+def test_an_abolished_unit_is_neither_missing_nor_sent_a_template(office, tmp_path):
     roster = tmp_path / "units.csv"
     lines = (REPO / "config" / "units.csv").read_text(encoding="utf-8").splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("编码"))
@@ -176,6 +176,10 @@ def test_an_abolished_unit_is_not_missing(office, tmp_path):
     report = pipeline.track(load_settings(config)).status
     assert "龙西乡" not in {u.unit.name for u in report.units} and report.rates["合计"].expected == 73
     assert report.with_standing(Standing.MISSING) == []
+    made = runner.invoke(app, ["template", "--config", str(config)])
+    assert made.exit_code == 0, made.output
+    names = {p.stem for p in (tmp_path / "outbox" / "templates" / "2019").iterdir()}
+    assert len(names) == 73 and "龙西乡" not in names
 
 
 def test_status_history_accept_and_consolidate_on_the_command_line(office):
