@@ -4,8 +4,9 @@ tables into the region's own tables."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from rollup.config import Roster, Unit
 from rollup.forms import Edition
@@ -80,9 +81,12 @@ def consolidate(
     year: int,
     *,
     exclude_invalid: bool = False,
+    newest: Callable[[Submission], Any] | None = None,
 ) -> Consolidation:
-    """Sum the newest submission of every roster unit. Submissions with errors are summed and
-    flagged, or left out with ``exclude_invalid``."""
+    """Sum the newest submission of every roster unit. ``newest`` is the sort key that puts newer
+    submissions later (the ledger's order); by default the file modification time. Submissions
+    with errors are summed and flagged, or left out with ``exclude_invalid``."""
+    newest = newest or _modified
     by_unit: dict[str, list[Submission]] = defaultdict(list)
     unmatched = []
     for submission in submissions:
@@ -90,7 +94,7 @@ def consolidate(
             unmatched.append(submission)
         else:
             by_unit[submission.unit_id].append(submission)
-    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid) for unit in roster)
+    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, newest) for unit in roster)
     counted = [r for r in reports if r.counted]
     return Consolidation(
         region=roster.region,
@@ -103,10 +107,14 @@ def consolidate(
     )
 
 
-def _unit_report(unit: Unit, submissions: list[Submission], exclude_invalid: bool) -> UnitReport:
+def _modified(submission: Submission) -> float:
+    return submission.modified
+
+
+def _unit_report(unit: Unit, submissions: list[Submission], exclude_invalid: bool, newest: Callable[[Submission], Any]) -> UnitReport:
     if not submissions:
         return UnitReport(unit, None)
-    newest_first = sorted(submissions, key=lambda s: (s.modified, s.file.name), reverse=True)
+    newest_first = sorted(submissions, key=lambda s: (newest(s), s.file.name), reverse=True)
     newest, older = newest_first[0], newest_first[1:]
     counted = not (exclude_invalid and newest.has_errors)
     if not older:

@@ -4,21 +4,25 @@ no file has an error), 1 check found errors, 2 usage or configuration error."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import track
 
-from rollup import pipeline
+from rollup import notify, pipeline
 from rollup.config import DEFAULT_CONFIG, ConfigError, Roster, Settings, load_roster, load_settings
 from rollup.forms import edition_for_year
-from rollup.render.console import print_checks, print_consolidation
+from rollup.ledger import LedgerError, parse_moment
+from rollup.render.console import print_checks, print_consolidation, print_history, print_status
 from rollup.render.consolidation import write_outputs
+from rollup.render.mail import print_deliveries, print_reminder_plan
 from rollup.render.template import write_templates
-from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox
+from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox, write_sample_receipts
 
 app = typer.Typer(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
@@ -30,6 +34,31 @@ errors = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
 YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]
+
+
+def _day(text: str) -> date:
+    try:
+        return parse_moment(text).date()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+AsOfOption = Annotated[
+    date | None,
+    typer.Option("--as-of", parser=_day, metavar="DATE", help="按这一天评估报送情况（默认今天），如 2020-02-01。"),
+]
+ReceivedAtOption = Annotated[
+    datetime | None,
+    typer.Option("--received-at", parser=_moment, metavar="DATE",
+                 help="本次首次见到的文件按此时间登记为收到时间（默认取文件修改时间），如 2020-01-20 或 \"2020-01-20 15:30\"。"),
+]
 
 
 class OutputFormat(StrEnum):
@@ -60,20 +89,128 @@ def _progress(paths):
     return track(paths, description="读取报告", console=errors, transient=True) if len(paths) > 1 else paths
 
 
+def _track(settings: Settings, year: int | None, **options) -> pipeline.Tracked:
+    try:
+        return pipeline.track(settings, year, progress=_progress, **options)
+    except (ConfigError, LedgerError, LookupError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+
+
 @app.command()
 def consolidate(
     year: YearOption = None,
     exclude_invalid: Annotated[bool, typer.Option("--exclude-invalid", help="有错误的报告不计入汇总（默认计入并标注）。")] = False,
+    as_of: AsOfOption = None,
+    received_at: ReceivedAtOption = None,
+    send: Annotated[bool, typer.Option("--send", help="汇总后把缺报情况邮件发给配置文件 notify 一节的 recipients。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """汇总：读取收件箱中的全部报告，逐份校验，合计为本级统计表，写入 outbox/<年度>/。"""
+    """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/（含缺报情况.eml），并给出报送率、及时率。"""
+    settings = _settings(config)
+    tracked = _track(settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid)
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    print_consolidation(console, tracked.consolidation, outputs, tracked.status)
+    letter = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    console.print(f"  {letter.eml}（缺报情况邮件）")
+    if send:
+        _send_gaps(settings, letter, tracked.status.year)
+
+
+@app.command()
+def status(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    received_at: ReceivedAtOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """报送情况：每个应报单位按时报送、迟报、未报送、待更正或已更正，报送率和及时率，无法匹配的文件。"""
+    settings = _settings(config)
+    print_status(console, _track(settings, year, as_of=as_of, received_at=received_at).status)
+
+
+@app.command()
+def history(
+    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    year: YearOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """台账中某单位报告的各个版本（收到时间、文件、问题数），以及版本之间逐个单元格的变化。"""
     settings = _settings(config)
     try:
-        result = pipeline.run(settings, year, exclude_invalid=exclude_invalid, progress=_progress)
-    except (ConfigError, LookupError) as exc:
+        found, entries = pipeline.unit_history(settings, unit, year=year)
+    except (ConfigError, LedgerError, LookupError) as exc:
         raise _fail(str(exc).strip("'\"")) from None
-    outputs = write_outputs(result, settings.outbox)
-    print_consolidation(console, result, outputs)
+    print_history(console, found, year or settings.year, entries)
+
+
+@app.command()
+def accept(
+    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    target: Annotated[str, typer.Argument(metavar="RULE-OR-CELL", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="接受的理由（将显示为“已说明”）。")],
+    year: YearOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """接受某单位的问题并写明理由：此后显示为“已说明”，不再催改；所涉数字改变后失效。"""
+    settings = _settings(config)
+    try:
+        acceptance, covered = pipeline.accept(settings, unit, target, reason, year=year)
+    except (ConfigError, LedgerError, LookupError, ValueError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    console.print(f"已接受 {len(covered)} 个问题，今后显示为“已说明”（理由：{acceptance.reason}）：")
+    for finding in covered:
+        console.print(f"  {finding.message}")
+
+
+@app.command("notify")
+def notify_office(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """发送缺报情况邮件：重新汇总（同 consolidate），写出 outbox/<年度>/缺报情况.eml，经配置的邮件服务器发给 notify 一节的 recipients。"""
+    settings = _settings(config)
+    tracked = _track(settings, year, as_of=as_of)
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    letter = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    console.print(f"{letter.subject}\n  {letter.eml}")
+    _send_gaps(settings, letter, tracked.status.year)
+
+
+def _send_gaps(settings: Settings, letter: notify.Letter, year: int) -> None:
+    try:
+        delivery = notify.send_gaps(letter, settings, year=year)
+    except notify.MailError as exc:
+        raise _mail_failed(exc, f"缺报情况邮件未发送，已保存为 {letter.eml}") from None
+    print_deliveries(console, [delivery])
+    if delivery.error:
+        raise typer.Exit(1)
+
+
+def _mail_failed(exc: notify.MailError, kept: str) -> typer.Exit:
+    """Not set up (exit 2, like any configuration error) or the server failed (exit 1)."""
+    errors.print(f"[red]错误：[/red]{escape(str(exc))}\n{escape(kept)}")
+    return typer.Exit(2 if isinstance(exc, notify.MailSetupError) else 1)
+
+
+@app.command()
+def remind(
+    year: YearOption = None,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只写出提醒邮件（.eml），不发送。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="间隔期内已提醒过的单位也再次发送。")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """提醒各单位：未报送的发催报邮件，待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
+    settings = _settings(config)
+    report = _track(settings, year, as_of=as_of).status
+    try:
+        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force)
+    except notify.MailError as exc:
+        raise _mail_failed(exc, f"提醒邮件均未发送，已保存在 {notify.reminder_folder(settings, report.year)}") from None
+    print_reminder_plan(console, plan, interval_days=settings.notify.reminder_interval_days, dry_run=dry_run)
+    print_deliveries(console, deliveries)
+    raise typer.Exit(1 if any(d.error for d in deliveries) else 0)
 
 
 @app.command()
@@ -101,10 +238,10 @@ def template(
     all_units: Annotated[bool, typer.Option("--all", help="为名册中全部单位生成（默认）。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """生成填报模板：每个名册单位一份，写入 outbox/templates/<年度>/。"""
+    """生成填报模板：该年度每个应报单位一份（按名册的启用、停用年份），写入 outbox/templates/<年度>/。"""
     settings = _settings(config)
-    roster = _roster(settings)
     year = year or settings.year
+    roster = _roster(settings).for_year(year)
     if unit and all_units:
         raise _fail("--unit 与 --all 只能选一个")
     chosen = list(roster) if not unit else [_unit(roster, name) for name in unit]
@@ -140,9 +277,11 @@ def sample(
     try:
         city = load_city_values(expected)
         written = write_sample_inbox(folder, roster, settings.year, city, omit=omit, faulty=faulty, overwrite=force)
+        receipts = write_sample_receipts(settings.receipts_path or settings.base_dir / "receipts.csv", written, roster,
+                                         settings.year, overwrite=force)
     except (OSError, LookupError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表")
+    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表，收件登记（收到时间）写入 {receipts}")
     for unit_id in omit:
         console.print(f"  未报送：{roster.get(unit_id).name}")
     for unit_id, fault in faulty.items():

@@ -22,6 +22,9 @@ COVER_FIELDS = {
     "date": "填报日期",
 }
 
+# The free-text cell of the 说明 sheet, where a unit explains an unusual figure.
+EXPLANATION = "explanation"
+
 
 @dataclass(frozen=True)
 class CodeMap:

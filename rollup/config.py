@@ -14,12 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_CONFIG = Path("config") / "rollup.toml"
 CATEGORIES = ("部门", "乡镇街道")
-ROSTER_COLUMNS = ("编码", "单位名称", "类别", "别名", "联系人", "电话", "邮箱", "截止日期")
+ROSTER_COLUMNS = ("编码", "单位名称", "类别", "别名", "联系人", "电话", "邮箱", "截止日期", "启用年份", "停用年份")
 REQUIRED_ROSTER_COLUMNS = ("编码", "单位名称", "类别")
+SUGGESTION_CUTOFF = 65  # rapidfuzz WRatio, 0-100: below it a roster name is no real suggestion
 
 
 class ConfigError(Exception):
@@ -31,6 +32,45 @@ class Paths(BaseModel):
     roster: Path = Path("units.csv")
     inbox: Path = Path("../inbox")
     outbox: Path = Path("../outbox")
+    ledger: Path | None = None  # default: rollup.sqlite in the outbox
+    receipts: Path | None = None
+
+
+class SmtpSettings(BaseModel):
+    """``[smtp]``: the mail server the office sends from. The password is never in the file:
+    it is read from the environment variable named by ``password_env`` at the moment of sending."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str = ""
+    password_env: str = "ROLLUP_SMTP_PASSWORD"
+    sender: str = Field(alias="from", min_length=3)
+    ca_file: Path | None = None
+    timeout: float = Field(default=30, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password_in_file(cls, data):
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError("密码不能写在配置文件中：请删除 password 一项，把密码放在 password_env 指定的环境变量中")
+        return data
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, else the usual one for the security: 465 ssl, 587 starttls, 25."""
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class NotifySettings(BaseModel):
+    """``[notify]``: who gets the gaps email and how often units are reminded."""
+
+    model_config = ConfigDict(extra="forbid")
+    recipients: list[str] = []
+    reminder_interval_days: int = Field(default=3, ge=0)
+    attach_workbook: bool = True
+    signature: str = ""  # how reminders are signed; default: the region's 人民政府办公室
 
 
 class Settings(BaseModel):
@@ -41,6 +81,8 @@ class Settings(BaseModel):
     year: int = Field(ge=2008, le=2100)
     deadlines: dict[int, date] = {}
     paths: Paths = Paths()
+    smtp: SmtpSettings | None = None
+    notify: NotifySettings = NotifySettings()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:
@@ -61,6 +103,18 @@ class Settings(BaseModel):
     @property
     def outbox(self) -> Path:
         return self._resolve(self.paths.outbox)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self._resolve(self.paths.ledger) if self.paths.ledger else self.outbox / "rollup.sqlite"
+
+    @property
+    def receipts_path(self) -> Path | None:
+        return self._resolve(self.paths.receipts) if self.paths.receipts else None
+
+    @property
+    def smtp_ca_file(self) -> Path | None:
+        return self._resolve(self.smtp.ca_file) if self.smtp and self.smtp.ca_file else None
 
 
 def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
@@ -95,6 +149,11 @@ _ERROR_WORDS = {
     "greater_than_equal": "数值太小",
     "less_than_equal": "数值太大",
     "literal_error": "取值无效",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "list_type": '应为列表，如 ["a@example.gov.cn"]',
+    "float_parsing": "应为数字",
+    "greater_than": "数值太小",
 }
 
 
@@ -104,7 +163,8 @@ def _describe(exc: ValidationError, names: dict[str, str] | None = None) -> str:
         where = ".".join((names or {}).get(str(p), str(p)) for p in err["loc"])
         value = err.get("input")
         shown = f"（填写的是 {value!r}）" if err["type"] != "missing" and not isinstance(value, dict) else ""
-        parts.append(f"{where}：{_ERROR_WORDS.get(err['type'], err['msg'])}{shown}")
+        words = _ERROR_WORDS.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}：{words}{shown}")
     return "；".join(parts)
 
 
@@ -120,6 +180,18 @@ class Unit(BaseModel):
     phone: str = ""
     email: str = ""
     deadline: date | None = None
+    active_from: int | None = Field(default=None, ge=1900, le=2100)  # first year the unit reports
+    active_until: int | None = Field(default=None, ge=1900, le=2100)  # first year it no longer reports
+
+    def active(self, year: int) -> bool:
+        """Whether the unit is expected to report on ``year`` (启用年份 ≤ year < 停用年份)."""
+        return (self.active_from is None or self.active_from <= year) and (self.active_until is None or year < self.active_until)
+
+    def overlaps(self, other: Unit) -> bool:
+        """Whether some year expects both units (a renamed unit's old and new entry do not)."""
+        start = max(self.active_from or 0, other.active_from or 0)
+        end = min(self.active_until or 10_000, other.active_until or 10_000)
+        return start < end
 
     @field_validator("aliases", mode="before")
     @classmethod
@@ -141,11 +213,12 @@ class Roster:
             for name in (unit.name, *unit.aliases):
                 key = unit_key(name, region)
                 other = self._by_key.get(key)
-                if other is not None and other.id != unit.id:
+                if other is not None and other.id != unit.id and other.overlaps(unit):
                     raise ConfigError(
                         f"名册 {source} 中“{other.name}”与“{unit.name}”的名称或别名“{name}”重复，无法区分"
                     )
-                self._by_key[key] = unit
+                if other is None or other.id == unit.id or unit.active_until is None:
+                    self._by_key[key] = unit  # a name shared over time goes to the unit still active
 
     def __len__(self) -> int:
         return len(self.units)
@@ -161,6 +234,21 @@ class Roster:
 
     def get(self, unit_id: str) -> Unit:
         return next(u for u in self.units if u.id == unit_id)
+
+    def for_year(self, year: int) -> Roster:
+        """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied)."""
+        return Roster([u for u in self.units if u.active(year)], region=self.region, source=self.source)
+
+    def suggest(self, text: str | None, limit: int = 3) -> tuple[str, ...]:
+        """The roster names closest to ``text`` (a name a file carries, or its file name), best first."""
+        from rapidfuzz import fuzz, process
+
+        query = unit_key(text or "", self.region)
+        if not query:
+            return ()
+        names = {key: unit.name for key, unit in self._by_key.items()}
+        found = process.extract(query, list(names), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=SUGGESTION_CUTOFF)
+        return tuple(dict.fromkeys(names[key] for key, _, _ in found))[:limit]
 
 
 def unit_key(name: str, region: str = "") -> str:
@@ -211,12 +299,14 @@ def load_roster(path: Path, region: str = "") -> Roster:
 _ROSTER_FIELDS = {
     "id": "编码", "name": "单位名称", "category": "类别", "aliases": "别名",
     "contact": "联系人", "phone": "电话", "email": "邮箱", "deadline": "截止日期",
+    "active_from": "启用年份", "active_until": "停用年份",
 }
 
 
 def _unit(path: Path, line: int, record: dict[str, str]) -> Unit:
     fields = {key: (record.get(column) or "").strip() for key, column in _ROSTER_FIELDS.items()}
-    fields["deadline"] = fields["deadline"] or None
+    for optional in ("deadline", "active_from", "active_until"):
+        fields[optional] = fields[optional] or None
     if not fields["id"] or not fields["name"]:
         raise ConfigError(f"单位名册 {path} 第 {line} 行：编码和单位名称不能为空")
     if fields["category"] not in CATEGORIES:

@@ -13,9 +13,12 @@ row 一, group totals) is derived from the rules afterwards.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import re
+from datetime import datetime, timedelta
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,11 @@ CITY_FILE = "yueqing-2019-city.txt"
 # has an arithmetic error (三(七)总计 of 自然人 one too high).
 DEMO_OMITTED = ("D20", "D41", "T24")  # 乐清市退役军人事务局, 乐清市气象局, 龙西乡
 DEMO_FAULTY = {"D13": "B.3.7.natural+1"}  # 乐清市住房和城乡建设局
+
+# The demo receipts: every other unit's report arrives between 6 and 31 January; these arrive
+# later. D12 and T17 have extensions in the sample roster (10 and 7 February): D12 is on time
+# within its extension, T17 late even so; D07 and T05 are simply late.
+DEMO_LATE = {"D07": "02-05 10:20", "D12": "02-06 15:00", "T05": "02-12 09:45", "T17": "02-09 16:30"}
 
 # The units that carry most applications and decisions (matched by part of the unit name).
 BIG_UNITS = ("自然资源和规划局", "市场监督管理局", "综合行政执法局", "公安局", "住房和城乡建设局")
@@ -378,3 +386,31 @@ def write_sample_inbox(
             raise FileExistsError(f"{path} 已存在，示例数据不覆盖已有文件（如确需重新生成，请先清空该文件夹或使用 --force）")
         written.append(write_atomically(path, workbook.save))
     return written
+
+
+def demo_receipts(units: Sequence[Unit], year: int, *, late: Mapping[str, str] = DEMO_LATE, seed: int = 2019) -> dict[str, datetime]:
+    """When each unit's sample report was received, by unit id: a working-hours moment between
+    6 and 31 January of ``year`` + 1, or the month-day and time given in ``late``."""
+    rng = random.Random(seed)
+    start = datetime(year + 1, 1, 6, 8, 30)
+    moments = {}
+    for unit in units:
+        offset = timedelta(days=rng.randrange(26), minutes=rng.randrange(9 * 60))
+        moments[unit.id] = datetime.strptime(f"{year + 1}-{late[unit.id]}", "%Y-%m-%d %H:%M") if unit.id in late else start + offset
+    return moments
+
+
+def write_sample_receipts(path: Path, files: Sequence[Path], roster, year: int, *, overwrite: bool = False) -> Path:
+    """The receipts file (文件,收到时间) for the sample reports ``files`` (named after their unit)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} 已存在，示例数据不覆盖已有文件（如确需重新生成，请使用 --force）")
+    by_name = {u.name: u for u in roster}
+    moments = demo_receipts(list(roster), year)
+    out = io.StringIO()
+    out.write("# 收件登记：各单位报告实际收到的时间（以邮件到达时间为准），rollup 据此判断是否按时报送。\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["文件", "收到时间", "备注"])
+    for file in sorted(files, key=lambda f: moments[by_name[f.stem].id]):
+        writer.writerow([file.name, moments[by_name[file.stem].id].strftime("%Y-%m-%d %H:%M"), "邮件"])
+    return write_atomically(path, lambda tmp: tmp.write_text(out.getvalue(), encoding="utf-8"))

@@ -45,13 +45,14 @@ def save_as_xls(xlsx: Path, out: Path) -> Path:
     return out
 
 
-def settings_for(folder: Path, inbox: Path) -> Settings:
-    """Settings of a test office in ``folder``: the shipped sample roster, its own inbox and outbox."""
+def settings_for(folder: Path, inbox: Path, extra: str = "") -> Settings:
+    """Settings of a test office in ``folder``: the shipped sample roster, its own inbox and
+    outbox, plus ``extra`` TOML sections."""
     path = folder / "rollup.toml"
     roster = REPO / "config" / "units.csv"
     path.write_text(
         f'region = "乐清市"\nyear = 2019\n[paths]\nroster = "{roster.as_posix()}"\n'
-        f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n',
+        f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n' + extra,
         encoding="utf-8",
     )
     return load_settings(path)

@@ -1,14 +1,19 @@
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from rollup import pipeline
 from rollup.cli import app
+from rollup.config import load_settings
+from rollup.ledger import load_receipts
+from rollup.status import Standing
 from rollup.render.template import write_blank_template
 
-from conftest import REPORTS
+from conftest import REPO, REPORTS
 from helpers import fill_template, settings_for
 
 runner = CliRunner()
@@ -24,10 +29,11 @@ def project(tmp_path, all_74):
 
 
 def test_consolidate_end_to_end(project):
-    result = runner.invoke(app, ["consolidate", "--config", str(project / "rollup.toml")])
+    result = runner.invoke(app, ["consolidate", "--as-of", "2020-02-03", "--received-at", "2020-01-20", "--config", str(project / "rollup.toml")])
     assert result.exit_code == 0, result.output
     assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
-    assert "未报送：柳市镇" in result.output
+    assert "未报送 1 家：\n  柳市镇（已逾期 3 天" in result.output
+    assert "报送率 98.6%（73/74）" in result.output
     assert "本年新收申请" in result.output
     folder = project / "outbox" / "2019"
     assert (folder / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx").is_file()
@@ -91,14 +97,39 @@ def test_sample_writes_the_demo_and_never_overwrites(tmp_path):
     assert len(list((tmp_path / "inbox").iterdir())) == 71 and "未报送：龙西乡" in first.output
     again = runner.invoke(app, ["sample", *expected, *config])
     assert again.exit_code == 2 and "已存在" in again.output
+    receipts = load_receipts(tmp_path / "receipts.csv")
+    assert set(receipts) == {p.name for p in (tmp_path / "inbox").iterdir()}
+    shipped = load_receipts(REPO / "config" / "receipts.csv")
+    assert receipts == shipped  # the shipped receipts are what `rollup sample` writes
 
 
-@pytest.mark.parametrize("command", ["consolidate", "check", "template", "sample"])
+def test_the_shipped_sample_shows_on_time_late_missing_and_to_correct(tmp_path):
+    settings = load_settings(REPO / "config" / "rollup.toml")
+    settings.paths.ledger = tmp_path / "ledger.sqlite"  # read the shipped inbox, write nothing in the checkout
+    report = pipeline.track(settings, as_of=date(2020, 3, 1)).status
+    by_standing = {s: sorted(u.unit.name for u in report.with_standing(s)) for s in Standing}
+    assert by_standing[Standing.MISSING] == ["乐清市气象局", "乐清市退役军人事务局", "龙西乡"]
+    assert by_standing[Standing.LATE] == ["乐清市民政局", "仙溪镇", "翁垟街道"]
+    assert by_standing[Standing.TO_CORRECT] == ["乐清市住房和城乡建设局"]
+    assert len(by_standing[Standing.ON_TIME]) == 67 and by_standing[Standing.CORRECTED] == []
+    assert {u.unit.name: u.days_late for u in report.late} == {"乐清市民政局": 5, "翁垟街道": 12, "仙溪镇": 2}
+    assert all(u.days_late == 30 for u in report.with_standing(Standing.MISSING))
+    assert (report.rates["合计"].received, report.rates["合计"].on_time) == (71, 68)
+
+
+COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
+
+
+def test_the_command_list_is_complete():
+    assert {"consolidate", "status", "history", "accept", "check", "template", "sample"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_text_and_a_readme_section(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and len(result.output) > 100
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert f"rollup {command}" in readme
+    assert f"\n### `rollup {command}" in readme
 
 
 def test_python_dash_m_rollup_is_the_same_command():
@@ -107,4 +138,4 @@ def test_python_dash_m_rollup_is_the_same_command():
 
     result = subprocess.run([sys.executable, "-m", "rollup", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
-    assert all(command in result.stdout for command in ("consolidate", "check", "template", "sample"))
+    assert all(command in result.stdout for command in COMMANDS)

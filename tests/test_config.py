@@ -98,3 +98,43 @@ def test_roster_missing_a_column(tmp_path):
     path.write_text("编码,名称\nD1,商务局\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="缺少列：单位名称、类别"):
         load_roster(path)
+
+
+def _mail_config(tmp_path, sections: str):
+    path = tmp_path / "rollup.toml"
+    path.write_text('region = "乐清市"\nyear = 2019\n' + sections, encoding="utf-8")
+    return load_settings(path)
+
+
+def test_readme_mail_example_is_a_valid_config(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = next(block for block in readme.split("```toml\n")[1:] if block.startswith("[smtp]")).split("```")[0]
+    settings = _mail_config(tmp_path, example)
+    assert (settings.smtp.host, settings.smtp.effective_port, settings.smtp.security) == ("mail.example.gov.cn", 465, "ssl")
+    assert settings.smtp.sender == "乐清市政务公开 <gk@example.gov.cn>" and settings.smtp.password_env == "ROLLUP_SMTP_PASSWORD"
+    assert settings.notify.recipients == ["gk@example.gov.cn", "leader@example.gov.cn"]
+
+
+def test_smtp_port_follows_the_security_unless_given(tmp_path):
+    ports = {}
+    for security in ("ssl", "starttls", "none"):
+        smtp = _mail_config(tmp_path, f'[smtp]\nhost = "h"\nfrom = "a@b.cn"\nsecurity = "{security}"\n').smtp
+        ports[security] = smtp.effective_port
+    assert ports == {"ssl": 465, "starttls": 587, "none": 25}
+    assert _mail_config(tmp_path, '[smtp]\nhost = "h"\nfrom = "a@b.cn"\nport = 2525\n').smtp.effective_port == 2525
+
+
+@pytest.mark.parametrize(
+    "sections, words, secret",
+    [
+        ('[smtp]\nhost = "h"\nfrom = "a@b.cn"\npassword = "hunter2"\n', "密码不能写在配置文件中", "hunter2"),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.cn"\nsecurity = "tls"\n', "smtp.security：取值无效", None),
+        ('[smtp]\nhost = "h"\n', "smtp.from：缺少此项", None),
+        ('[notify]\nrecipients = "gk@example.gov.cn"\n', "notify.recipients：应为列表", None),
+    ],
+)
+def test_bad_mail_settings_are_named_in_the_editors_words(tmp_path, sections, words, secret):
+    with pytest.raises(ConfigError) as failure:
+        _mail_config(tmp_path, sections)
+    assert words in str(failure.value)
+    assert secret is None or secret not in str(failure.value)

@@ -33,7 +33,7 @@ def digests(folder: Path) -> dict[str, tuple[str, float]]:
 
 
 def test_74_units_sum_to_the_published_city_tables(tmp_path, inbox):
-    result = pipeline.run(settings_for(tmp_path, inbox))
+    result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
     city = load_city_values(REPORTS / "expected.json")
     assert len(result.units) == 74 and len(result.received) == 74 and result.missing == []
     assert result.findings == []
@@ -45,8 +45,9 @@ def test_74_units_sum_to_the_published_city_tables(tmp_path, inbox):
 
 def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
     settings = settings_for(tmp_path, inbox)
-    result = pipeline.run(settings)
-    outputs = write_outputs(result, settings.outbox)
+    tracked = pipeline.track(settings)
+    result = tracked.consolidation
+    outputs = write_outputs(result, settings.outbox, tracked.status)
     again = validate(read_submission(outputs.workbook), year=2019)
     assert (again.unit, again.year, again.edition) == ("乐清市", 2019, "2019")
     assert again.values == result.values and again.findings == ()
@@ -65,15 +66,16 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
     sheet, cell = code_locations(faulty)["B.3.7.natural"]
     wb[sheet][cell] = wb[sheet][cell].value + 1
     wb.save(faulty)
-    older = inbox / "乐清市财政局（初稿）.xlsx"
-    shutil.copy(inbox / "乐清市财政局.xlsx", older)
+    older = fill_template(inbox / "乐清市财政局.xlsx", inbox / "乐清市财政局（初稿）.xlsx", {"A.rules.made": 9})
     os.utime(older, (1_500_000_000, 1_500_000_000))
+    shutil.copy(inbox / "乐清市财政局.xlsx", inbox / "乐清市财政局（再次发送）.xlsx")
     (inbox / "损坏.xlsx").write_bytes(b"not a workbook")
     (inbox / "~$乐清市财政局.xlsx").write_bytes(b"lock file")
     before = digests(inbox)
 
     settings = settings_for(tmp_path, inbox)
-    result = pipeline.run(settings)
+    tracked = pipeline.track(settings)
+    result = tracked.consolidation
     by_name = {u.unit.name: u for u in result.units}
     assert [u.unit.name for u in result.missing] == ["龙西乡"]
     assert by_name["乐清市商务局"].status == "有错误"
@@ -82,17 +84,18 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
     assert finance.submission.file.name == "乐清市财政局.xlsx"
     assert [s.file.name for s in finance.superseded] == ["乐清市财政局（初稿）.xlsx"]
     assert "duplicate_submission" in {f.rule for f in finance.submission.findings}
+    assert set(tracked.status.duplicates) == {"乐清市财政局（初稿）.xlsx", "乐清市财政局（再次发送）.xlsx"}
     assert [(s.file.name, s.findings[0].rule) for s in result.unmatched] == [("损坏.xlsx", "unreadable_file")]
     missing_share = read_submission(all_74 / "龙西乡.xlsx").values["B.1.total"]
     assert result.values["B.3.7.natural"] == 351 + 1 - read_submission(all_74 / "龙西乡.xlsx").values["B.3.7.natural"]
     assert result.values["B.1.total"] == 450 - missing_share
 
-    excluded = pipeline.run(settings, exclude_invalid=True)
+    excluded = pipeline.track(settings, exclude_invalid=True).consolidation
     commerce = by_name["乐清市商务局"].submission
     assert [u.submission.file.name for u in excluded.excluded] == ["乐清市商务局.xlsx"]
     assert excluded.values["B.1.total"] == result.values["B.1.total"] - commerce.values["B.1.total"]
 
-    write_outputs(result, settings.outbox)
+    write_outputs(result, settings.outbox, tracked.status)
     assert digests(inbox) == before
 
 
@@ -101,7 +104,7 @@ def test_flat_files_of_another_year_wait_for_their_year_and_year_folders_count(t
     year_folder.mkdir()
     shutil.move(inbox / "柳市镇.xlsx", year_folder / "柳市镇.xlsx")
     fill_template(all_74 / "乐清市教育局.xlsx", inbox / "乐清市教育局.xlsx", {}, {"year": 2018})
-    result = pipeline.run(settings_for(tmp_path, inbox))
+    result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
     by_name = {u.unit.name: u for u in result.units}
     assert by_name["柳市镇"].submission.file.parent.name == "2019"
     assert [s.file.name for s in result.other_years] == ["乐清市教育局.xlsx"]
@@ -120,7 +123,7 @@ def test_units_that_send_their_report_itself_are_consolidated_like_templates(tmp
     {"docx": lambda: write_docx(report, spec), "pdf": lambda: write_pdf(report, report_text(spec, "one_line")),
      "txt": lambda: write_text(report, report_text(spec, "one_line"), "gb18030")}[kind]()
 
-    result = pipeline.run(settings_for(tmp_path, inbox))
+    result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
     commerce = next(u for u in result.units if u.unit.name == "乐清市商务局")
     assert commerce.counted and commerce.submission.file == report and commerce.submission.values == values
     assert result.missing == [] and result.findings == []

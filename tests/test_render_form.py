@@ -9,8 +9,11 @@ from python_calamine import CalamineWorkbook
 from rollup import codesheet
 from rollup.config import Unit
 from rollup.forms import editions
-from rollup.render.form import COVER_SHEET, Span, form_workbook, label_spans, pad
+from rollup.ingest import read_submission
+from rollup.render.form import COVER_SHEET, EXPLANATION_SHEET, Span, form_workbook, label_spans, pad
 from rollup.render.template import write_blank_template, write_templates
+
+from helpers import fill_template
 
 COVER = {"unit": "乐清市商务局", "year": 2020, "contact": "张三", "phone": "0577-61234567", "date": "2021年1月20日"}
 
@@ -97,16 +100,16 @@ def test_label_spans_do_not_merge_equal_labels_under_different_parents():
 
 def test_sheets_in_order_with_hidden_code_sheet(edition, blank):
     wb = openpyxl.load_workbook(blank)
-    assert wb.sheetnames == [COVER_SHEET, "主动公开", "依申请公开", "复议诉讼", codesheet.SHEET]
+    assert wb.sheetnames == [COVER_SHEET, "主动公开", "依申请公开", "复议诉讼", EXPLANATION_SHEET, codesheet.SHEET]
     assert [t.sheet for t in edition.tables] == wb.sheetnames[1:4]
     assert wb[codesheet.SHEET].sheet_state == "hidden"
-    assert all(wb[name].sheet_state == "visible" for name in wb.sheetnames[:4])
+    assert all(wb[name].sheet_state == "visible" for name in wb.sheetnames[:5])
 
 
 def test_code_sheet_maps_every_code_and_cover_field_exactly_once(edition, blank):
     raw = calamine_sheet(blank, codesheet.SHEET)
     keys = Counter(line[0] for line in raw[1:] if line[1])
-    expected = set(edition.codes) | set(codesheet.COVER_FIELDS)
+    expected = set(edition.codes) | set(codesheet.COVER_FIELDS) | {codesheet.EXPLANATION}
     assert set(keys) == expected
     assert all(n == 1 for n in keys.values())
     found = calamine_code_map(blank)
@@ -411,3 +414,14 @@ def test_layout_follows_a_changed_spec(tmp_path):
     assert merged_range_at(ws, "行政许可")[0::2] == (1, 2)
     sheet, coordinate = calamine_code_map(path).locations["A.normative.total"]
     assert (sheet, ws[coordinate].value) == ("表一", 7)
+
+
+def test_explanation_sheet_is_part_of_the_locked_layout_and_reads_back(edition, blank, tmp_path):
+    wb = openpyxl.load_workbook(blank)
+    sheet, coordinate = calamine_code_map(blank).locations[codesheet.EXPLANATION]
+    assert sheet == EXPLANATION_SHEET and wb[sheet].protection.sheet and wb.security.lockStructure
+    assert wb[sheet][coordinate].protection.locked is False
+    assert read_submission(blank).meta.get(codesheet.EXPLANATION) is None
+    text = "依申请表 三(三)不予公开 第4项较上年明显增加，系某企业集中提出申请所致。"
+    filled = fill_template(blank, tmp_path / "explained.xlsx", {codesheet.EXPLANATION: f"  {text}\n"})
+    assert read_submission(filled).meta[codesheet.EXPLANATION] == text

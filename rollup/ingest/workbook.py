@@ -98,7 +98,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         notes=notes,
         sources=sources,
         marks=marks,
-        meta={k: v for k, v in cover.items() if k not in ("unit", "year") and v},
+        meta={k: v for k, v in {**cover, **_explanation(grid, codemap)}.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
         modified=path.stat().st_mtime,
     )
@@ -112,6 +112,12 @@ def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str):
         return grid.value(*location)
     except KeyError:
         return None
+
+
+def _explanation(grid: _Grid, codemap: codesheet.CodeMap) -> dict[str, str]:
+    """The unit's text on the 说明 sheet (templates made before it existed have none)."""
+    text = cell_text(_lookup(grid, codemap, codesheet.EXPLANATION)).strip()
+    return {codesheet.EXPLANATION: text} if text else {}
 
 
 def _year(text: str) -> int | None:

@@ -9,13 +9,17 @@ from rich.console import Console
 from rich.table import Table
 
 from rollup.aggregate import Consolidation
+from rollup.config import Unit
+from rollup.forms import editions
+from rollup.ledger import HistoryEntry
 from rollup.model import Finding, Submission, format_number
 from rollup.render.consolidation import Outputs
+from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus
 
 MAX_LISTED = 30
 
 
-def print_consolidation(console: Console, result: Consolidation, outputs: Outputs) -> None:
+def print_consolidation(console: Console, result: Consolidation, outputs: Outputs, status: StatusReport) -> None:
     expected = len(result.units)
     by_category = Counter(u.unit.category for u in result.units)
     console.print(f"[bold]{result.region} {result.year} 年度政府信息公开工作年度报告汇总[/bold]（{result.edition.name}）")
@@ -23,13 +27,7 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
         f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}），"
         f"已收到 {len(result.received)} 家，未报送 {len(result.missing)} 家"
     )
-    if result.missing:
-        console.print("未报送：" + "、".join(u.unit.name for u in result.missing))
-    _print_problems(console, result)
-    if result.unmatched:
-        console.print(f"[yellow]无法匹配到名册单位的文件 {len(result.unmatched)} 个：[/yellow]")
-        for s in result.unmatched:
-            console.print(f"  {s.file.name}：{s.findings[0].message if s.findings else ''}")
+    print_status(console, status, title=False)
     if result.other_years:
         console.print(f"收件箱中另有其他年度的文件 {len(result.other_years)} 个，本次未汇总")
     if result.excluded:
@@ -41,21 +39,68 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
         console.print(f"  {path}")
 
 
-def _print_problems(console: Console, result: Consolidation) -> None:
-    flagged = [u for u in result.received if u.submission.findings]
+def rate_line(name: str, rates: Rates) -> str:
+    return (
+        f"{name}：应报 {rates.expected} 家，报送率 {rates.submission_rate:.1%}（{rates.received}/{rates.expected}），"
+        f"及时率 {rates.timeliness_rate:.1%}（{rates.on_time}/{rates.expected}）"
+    )
+
+
+def late_words(unit: UnitStatus) -> str:
+    """迟报 5 天 / 已逾期 12 天 / 未到截止日期, as the office says it."""
+    if unit.missing:
+        return f"已逾期 {unit.days_late} 天" if unit.overdue else f"截止日期 {unit.deadline:%Y-%m-%d}，尚未到期"
+    return f"迟报 {unit.days_late} 天" if unit.late else "按时"
+
+
+def print_status(console: Console, report: StatusReport, *, title: bool = True) -> None:
+    """Rates, then every unit the office must act on, then files that count for no unit."""
+    if title:
+        console.print(f"[bold]{report.region} {report.year} 年度政府信息公开工作年度报告报送情况[/bold]（截至 {report.as_of:%Y-%m-%d}）")
+    for name, rates in report.rates.items():
+        console.print(("[bold]" if name == TOTAL else "") + rate_line(name, rates) + ("[/bold]" if name == TOTAL else ""))
+    counts = Counter(u.standing for u in report.units)
+    console.print("，".join(f"{s} {counts[s]} 家" for s in Standing))
+    missing = report.with_standing(Standing.MISSING)
+    if missing:
+        console.print(f"[red]未报送 {len(missing)} 家：[/red]")
+        for u in missing:
+            console.print(f"  {u.unit.name}（{late_words(u)}；联系人 {u.unit.contact or '未登记'} {u.unit.phone}）")
+    late = report.late
+    if late:
+        console.print(f"[yellow]迟报 {len(late)} 家：[/yellow]" + "、".join(f"{u.unit.name}（{late_words(u)}）" for u in late))
+    _print_findings(console, report)
+    for u in report.with_standing(Standing.CORRECTED):
+        console.print(f"[green]已更正[/green] {u.unit.name}：以 {u.file} 为准（共 {u.versions} 版）")
+    if report.unmatched:
+        console.print(f"[yellow]无法匹配到名册单位的文件 {len(report.unmatched)} 个：[/yellow]")
+        for f in report.unmatched:
+            written = f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位"
+            guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
+            console.print(f"  {f.file}（{written}{guess}）")
+    if report.duplicates:
+        console.print(f"重复或已被新版本替代、未计入的文件 {len(report.duplicates)} 个：{'、'.join(report.duplicates)}")
+
+
+def _print_findings(console: Console, report: StatusReport) -> None:
+    flagged = [u for u in report.units if u.findings or u.accepted_findings]
     if not flagged:
         console.print("[green]已收到的报告均未发现问题[/green]")
         return
     table = Table(title="校验问题（按单位）", show_lines=False)
-    for header in ("单位", "状态", "错误", "警告"):
+    for header in ("单位", "状态", "错误", "警告", "已说明"):
         table.add_column(header)
-    for report in flagged:
-        s = report.submission
-        table.add_row(report.unit.name, report.status, str(len(s.errors)), str(len(s.warnings)))
+    for u in flagged:
+        warnings = len(u.findings) - len(u.errors)
+        table.add_row(u.unit.name, str(u.standing), str(len(u.errors)), str(warnings), str(len(u.accepted_findings)))
     console.print(table)
-    for report in flagged:
-        for finding in report.submission.errors[:MAX_LISTED]:
-            console.print(f"  [red]错误[/red] {report.unit.name}：{finding.message}{_place(finding)}")
+    for u in flagged:
+        for finding in u.errors[:MAX_LISTED]:
+            console.print(f"  [red]错误[/red] {u.unit.name}：{finding.message}{_place(finding)}")
+        for finding in u.accepted_findings[:MAX_LISTED]:
+            console.print(f"  [green]已说明[/green] {u.unit.name}：{finding.message}（{u.reason(finding)}）")
+        if u.explanation and (u.errors or u.accepted_findings):
+            console.print(f"  [dim]单位说明：{u.explanation}[/dim]")
 
 
 def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
@@ -73,3 +118,36 @@ def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
 def _place(finding: Finding) -> str:
     """Where in the file, when that is a cell (a file name alone is already in the message)."""
     return f"  [dim]（{finding.source}）[/dim]" if finding.source and finding.source != finding.file else ""
+
+
+def print_history(console: Console, unit: Unit, year: int, entries: list[HistoryEntry]) -> None:
+    """Each version: when received, under which names, its findings, and what changed since the one before."""
+    if not entries:
+        console.print(f"台账中没有{unit.name} {year} 年度的报告")
+        return
+    console.print(f"[bold]{unit.name} {year} 年度报告的版本[/bold]（共 {len(entries)} 版，以最新一版为准）")
+    edition = editions().get(entries[-1].version.edition or "")
+    for number, entry in enumerate(entries, start=1):
+        v = entry.version
+        errors = sum(f.is_error for f in v.findings)
+        source = RECEIVED_FROM.get(v.received_from, v.received_from)
+        console.print(
+            f"第 {number} 版：{'、'.join(entry.names)}，收到 {v.received_at:%Y-%m-%d %H:%M}（{source}），"
+            f"{'有错误 ' + str(errors) + ' 个' if errors else '无错误'}，警告 {len(v.findings) - errors} 个"
+        )
+        if number > 1 and not entry.changes:
+            console.print("  与上一版数字相同")
+        for change in entry.changes[:MAX_LISTED * 3]:
+            console.print(f"  {_cell_words(edition, change.code)}：{_shown(change.before)} → {_shown(change.after)}")
+
+
+RECEIVED_FROM = {"mtime": "按文件修改时间", "option": "按 --received-at", "receipts": "按收件登记"}
+
+
+def _shown(value) -> str:
+    return "（无）" if value is None else format_number(value)
+
+
+def _cell_words(edition, code: str) -> str:
+    cell = edition.cell_index.get(code) if edition else None
+    return f"{edition.where(cell.table, cell.row.code, cell.column.code)}（{code}）" if cell else code

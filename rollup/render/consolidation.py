@@ -17,6 +17,7 @@ from rollup.aggregate import Consolidation
 from rollup.outputs import write_atomically, write_text_atomically
 from rollup.render.findings import findings_frame
 from rollup.render.form import form_workbook
+from rollup.status import StatusReport, UnitStatus
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,20 @@ class Outputs:
     csv: Path
 
 
-def write_outputs(result: Consolidation, outbox: Path) -> Outputs:
+def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> Outputs:
     folder = Path(outbox) / str(result.year)
     stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
+    data = consolidated_json(result, status)
     return Outputs(
-        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result).save),
-        json=write_text_atomically(folder / "汇总数据.json", json.dumps(consolidated_json(result), ensure_ascii=False, indent=1)),
+        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
+        json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
         csv=write_atomically(folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")),
     )
 
 
-def consolidated_json(result: Consolidation) -> dict:
+def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
     """The region's tables as one submission of the level above, in the ``check`` contract's
-    shape, plus who was counted."""
+    shape, plus who was counted and where every unit stands."""
     return {
         "file": None,
         "unit": result.region,
@@ -54,6 +56,15 @@ def consolidated_json(result: Consolidation) -> dict:
             "missing": [u.unit.name for u in result.missing],
             "excluded": [u.unit.name for u in result.excluded],
         },
+        "status": {
+            "as_of": status.as_of.isoformat(),
+            "rates": {
+                name: {"expected": r.expected, "received": r.received, "on_time": r.on_time,
+                       "submission_rate": round(r.submission_rate, 4), "timeliness_rate": round(r.timeliness_rate, 4)}
+                for name, r in status.rates.items()
+            },
+            "units": {u.unit.name: str(u.standing) for u in status.units},
+        },
     }
 
 
@@ -68,7 +79,7 @@ def long_frame(result: Consolidation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "code", "value", "mark", "note"], dtype=object)
 
 
-def consolidated_workbook(result: Consolidation):
+def consolidated_workbook(result: Consolidation, status: StatusReport):
     workbook = form_workbook(
         result.edition,
         values=result.values,
@@ -77,8 +88,10 @@ def consolidated_workbook(result: Consolidation):
         protect=False,
     )
     _frame_sheet(workbook.create_sheet("明细"), detail_frame(result))
-    _frame_sheet(workbook.create_sheet("校验问题"), findings_frame(result.findings))
-    _frame_sheet(workbook.create_sheet("报送情况"), status_frame(result))
+    _frame_sheet(workbook.create_sheet("校验问题"), checked_frame(result, status))
+    sheet = workbook.create_sheet("报送情况")
+    _frame_sheet(sheet, rates_frame(status))
+    _frame_sheet(sheet, status_frame(result, status), gap=1)
     return workbook
 
 
@@ -93,33 +106,75 @@ def detail_frame(result: Consolidation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总"] + codes, dtype=object)
 
 
-def status_frame(result: Consolidation) -> pd.DataFrame:
-    """Every roster unit (received / missing / has errors), then files that count for no unit."""
-    rows = []
-    for report in result.units:
-        s = report.submission
-        rows.append([
-            report.unit.id, report.unit.name, report.unit.category, report.status,
-            s.file.name if s else "", len(s.errors) if s else "", len(s.warnings) if s else "",
-            report.unit.contact, report.unit.phone,
-        ])
-        rows += [[report.unit.id, report.unit.name, report.unit.category, "已被新版本替代", old.file.name, len(old.errors), len(old.warnings), "", ""] for old in report.superseded]
-    for s in result.unmatched:
-        written = f"（填写的单位：{s.unit}）" if s.unit else ""
-        rows.append(["", "", "", f"无法匹配单位{written}", s.file.name, len(s.errors), len(s.warnings), "", ""])
-    for s in result.other_years:
-        rows.append(["", s.unit or "", "", f"其他年度（{s.year}）", s.file.name, "", "", "", ""])
-    return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "报送情况", "文件", "错误数", "警告数", "联系人", "电话"], dtype=object)
+def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
+    """The findings table, with what the office decided (已说明 and why) and the unit's own 说明
+    beside the findings of the version that counts."""
+    frame = findings_frame(result.findings)
+    decided = {f: f"已说明：{u.reason(f)}" for u in status.units for f in u.accepted_findings}
+    explained = {u.file: u.explanation for u in status.units if u.file and u.explanation}
+    frame["处理"] = [decided.get(f, "") for f in result.findings]
+    frame["单位说明"] = [explained.get(f.file, "") for f in result.findings]
+    return frame
 
 
-def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
+def rates_frame(status: StatusReport) -> pd.DataFrame:
+    """报送率 and 及时率, overall and by category, as of the report's day."""
+    rows = [
+        [name, r.expected, r.received, r.on_time, f"{r.submission_rate:.1%}", f"{r.timeliness_rate:.1%}"]
+        for name, r in status.rates.items()
+    ]
+    return pd.DataFrame(rows, columns=["范围", "应报", "已报", "按时报送", "报送率", "及时率"], dtype=object)
+
+
+STATUS_COLUMNS = [
+    "编码", "单位名称", "类别", "报送情况", "截止日期", "收到时间", "迟报/逾期天数", "文件", "版本数",
+    "错误数", "警告数", "已说明", "单位说明", "联系人", "电话",
+]
+
+
+def _unit_row(u: UnitStatus) -> list:
+    accepted = "；".join(f"{f.message}（{u.reason(f)}）" for f in u.accepted_findings)
+    return [
+        u.unit.id, u.unit.name, u.unit.category, str(u.standing), u.deadline.isoformat(),
+        f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "", u.days_late or "", u.file or "", u.versions or "",
+        len(u.errors), len(u.findings) - len(u.errors), accepted, u.explanation or "", u.unit.contact, u.unit.phone,
+    ]
+
+
+def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
+    """Every expected unit's standing, then files that count for no unit: older versions and
+    copies, files that match no unit (with the closest roster names), files of other years."""
+    rows = [_unit_row(u) for u in status.units]
+    blank = [""] * len(STATUS_COLUMNS)
+
+    def file_row(state: str, file: str, name: str = "", note: str = "") -> list:
+        row = list(blank)
+        row[1], row[3], row[7], row[12] = name, state, file, note
+        return row
+
+    rows += [file_row("重复或已被新版本替代，未计入", name) for name in status.duplicates]
+    for f in status.unmatched:
+        guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
+        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
+    rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
+
+
+def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame, gap: int | None = None) -> None:
+    """Write ``frame`` with a bold header: at the top of the sheet (header row frozen), or below
+    what is there after ``gap`` empty rows."""
+    for _ in range(gap or 0):
+        sheet.append([])
     sheet.append(list(frame.columns))
+    header = sheet.max_row
     for row in frame.itertuples(index=False):
         sheet.append([None if pd.isna(v) else v for v in row])
-    for cell in sheet[1]:
+    for cell in sheet[header]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for index, column in enumerate(frame.columns, start=1):
         width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) if len(frame) else len(str(column))
-        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, width * 1.6))
-    sheet.freeze_panes = "A2"
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, min(60, max(8, width * 1.6)))
+    if gap is None:
+        sheet.freeze_panes = "A2"

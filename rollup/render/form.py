@@ -31,6 +31,12 @@ from rollup import codesheet
 from rollup.forms import CellKind, Edition, Table
 
 COVER_SHEET = "封面"
+EXPLANATION_SHEET = "说明"
+EXPLANATION_PROMPT = (
+    "如报表中有数字需要说明（如与上年相比变化较大，或不符合表内勾稽关系但确属实际情况），"
+    "请在下方浅黄色单元格中写明涉及哪张表、哪一项，以及原因。"
+    "例如：依申请表 三(三)不予公开 第4项较上年明显增加，系某企业集中提出申请所致。没有需要说明的，留空即可。"
+)
 COVER_TITLE = "政府信息公开工作年度报告统计表"
 Role = Literal["title", "block_title", "corner", "header", "label", "input"]
 
@@ -429,6 +435,24 @@ def _cover_sheet(wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, ob
     return locations
 
 
+def _explanation_sheet(wb: openpyxl.Workbook, text: str | None) -> str:
+    """The 说明 sheet: a prompt and one large free-text cell; returns where that cell is."""
+    ws = wb.create_sheet(EXPLANATION_SHEET)
+    boxes = [
+        Box(1, 1, 1, 1, "title", "情况说明"),
+        Box(2, 1, 2, 1, "label", EXPLANATION_PROMPT),
+        Box(3, 1, 3, 1, "input", code=codesheet.EXPLANATION),
+    ]
+    _paint(ws, boxes, {codesheet.EXPLANATION: text} if text else {})
+    widths = {1: 100.0}
+    _size(ws, widths, row_heights(boxes[:2], widths))
+    ws.row_dimensions[1].height = 32
+    ws.row_dimensions[3].height = 300
+    ws["A3"].alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    _print_setup(ws, landscape=False, one_page=True)
+    return "A3"
+
+
 def _code_sheet(wb: openpyxl.Workbook, edition: str, locations: dict[str, tuple[str, str]]) -> None:
     ws = wb.create_sheet(codesheet.SHEET)
     for line in codesheet.rows(edition, locations):
@@ -448,11 +472,13 @@ def form_workbook(
     values: Mapping[str, int | float] | None = None,
     notes: Mapping[str, str] | None = None,
     cover: Mapping[str, object] | None = None,
+    explanation: str | None = None,
     protect: bool = True,
 ) -> openpyxl.Workbook:
     """The official-layout workbook of ``edition``: cover, one sheet per table, hidden code
     sheet. ``values`` and ``notes`` (by cell code) fill the input cells and their comments;
-    ``cover`` (by ``codesheet.COVER_FIELDS`` key) fills the cover. Input cells are unlocked,
+    ``cover`` (by ``codesheet.COVER_FIELDS`` key) fills the cover; ``explanation`` the 说明
+    sheet, where a unit explains an unusual figure. Input cells are unlocked,
     everything else is locked, and sheets are protected (without password) when ``protect``."""
     values, notes, cover = values or {}, notes or {}, cover or {}
     _check_keys("cell codes", values, edition.codes)
@@ -463,8 +489,9 @@ def form_workbook(
     for table in edition.tables:
         placed = _table_sheet(wb, table, values, notes)
         locations.update({code: (table.sheet, cell) for code, cell in placed.items()})
+    locations[codesheet.EXPLANATION] = (EXPLANATION_SHEET, _explanation_sheet(wb, explanation))
     ordered = {code: locations[code] for code in edition.codes}
-    ordered.update({key: locations[key] for key in codesheet.COVER_FIELDS})
+    ordered.update({key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION)})
     _code_sheet(wb, edition.edition, ordered)
     if protect:
         for ws in wb.worksheets:

@@ -1,0 +1,193 @@
+"""The ledger: a real SQLite file in tmp_path, real workbooks, the real pipeline."""
+
+import os
+import shutil
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from rollup import pipeline
+from rollup.config import ConfigError
+from rollup.ingest import read_submission
+from rollup.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, LedgerError, history, load_receipts, parse_moment
+
+from helpers import fill_template, settings_for
+
+BEFORE_DEADLINE = datetime(2020, 1, 20, 9, 30)
+
+
+def stamp(path: Path, moment: datetime) -> Path:
+    """Give a file the modification time it would have had on ``moment``."""
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+    return path
+
+
+@pytest.fixture
+def office(tmp_path, all_74):
+    """A test office whose inbox holds the 74 sample reports, all modified on 20 January 2020."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(all_74, inbox)
+    for path in inbox.iterdir():
+        stamp(path, BEFORE_DEADLINE)
+    return settings_for(tmp_path, inbox)
+
+
+def versions(settings, unit_id, year=2019):
+    with Ledger.open(settings.ledger_path) as ledger:
+        return ledger.versions(year, unit_id)
+
+
+def test_every_submission_is_recorded_on_first_sight_with_its_values_in_canonical_codes(office):
+    pipeline.track(office)
+    assert office.ledger_path == office.outbox / "rollup.sqlite" and office.ledger_path.is_file()
+    (version,) = versions(office, "D01")
+    assert (version.file_name, version.year, version.edition, version.status) == ("乐清市人民政府办公室.xlsx", 2019, "2019", "无错误")
+    assert (version.received_at, version.received_from) == (BEFORE_DEADLINE, "mtime")
+    source = office.inbox / version.file_name
+    assert version.size == source.stat().st_size and len(version.sha256) == 64
+    with Ledger.open(office.ledger_path) as ledger:
+        values = ledger.values(version.id)
+    assert len(values) == 198 and values["B.1.total"] == read_submission(source).values["B.1.total"]
+    db = sqlite3.connect(office.ledger_path)
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 74
+    assert db.execute("SELECT count(*) FROM cell_values").fetchone()[0] == 74 * 198
+
+
+def test_received_time_is_kept_across_re_runs_touches_and_renames(office):
+    pipeline.track(office)
+    original = office.inbox / "乐清市财政局.xlsx"
+    stamp(original, datetime(2020, 3, 1))
+    renamed = original.rename(office.inbox / "财政局2019年报（重发）.xlsx")
+    stamp(renamed, datetime(2020, 3, 2))
+    tracked = pipeline.track(office, received_at=datetime(2020, 3, 5))
+    finance = next(u for u in tracked.status.units if u.unit.name == "乐清市财政局")
+    assert finance.received_at == BEFORE_DEADLINE and not finance.late and finance.versions == 1
+    assert finance.file == "财政局2019年报（重发）.xlsx"
+    (only,) = versions(office, finance.unit.id)
+    with Ledger.open(office.ledger_path) as ledger:
+        assert ledger.names(only.id) == ["乐清市财政局.xlsx", "财政局2019年报（重发）.xlsx"]
+
+
+def test_received_at_option_applies_to_new_files_only(office):
+    pipeline.track(office)
+    fill_template(office.inbox / "乐清市教育局.xlsx", office.inbox / "乐清市教育局（更正）.xlsx", {"A.rules.made": 7})
+    tracked = pipeline.track(office, received_at=datetime(2020, 2, 3, 14, 0))
+    old, new = versions(office, tracked_unit_id(tracked, "乐清市教育局"))
+    assert (old.received_at, old.received_from) == (BEFORE_DEADLINE, "mtime")
+    assert (new.received_at, new.received_from) == (datetime(2020, 2, 3, 14, 0), "option")
+
+
+def tracked_unit_id(tracked, name):
+    return next(u.unit.id for u in tracked.status.units if u.unit.name == name)
+
+
+def test_receipts_file_says_when_a_file_arrived_whatever_its_modification_time(office, tmp_path):
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_text(
+        "# 收件登记\n文件,收到时间,备注\n乐清市民政局.xlsx,2020/2/5 10:20,邮件\n柳市镇.xlsx,2020-01-28,纸质\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(tmp_path, office.inbox, f'receipts = "{receipts.as_posix()}"\n')
+    tracked = pipeline.track(settings, as_of=date(2020, 2, 20))
+    by_name = {u.unit.name: u for u in tracked.status.units}
+    assert by_name["乐清市民政局"].received_at == datetime(2020, 2, 5, 10, 20)
+    assert by_name["乐清市民政局"].days_late == 5
+    assert by_name["柳市镇"].received_at == datetime(2020, 1, 28)
+    (version,) = versions(settings, by_name["乐清市民政局"].unit.id)
+    assert version.received_from == "receipts"
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("名称,时间\na.xlsx,2020-01-01\n", "文件,收到时间"),
+        ("文件,收到时间\na.xlsx,1月5日\n", "第 2 行"),
+    ],
+)
+def test_a_bad_receipts_file_is_a_config_error_naming_the_line(tmp_path, text, words):
+    path = tmp_path / "receipts.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=words):
+        load_receipts(path)
+    with pytest.raises(ConfigError, match="找不到"):
+        load_receipts(tmp_path / "none.csv")
+
+
+def test_moments_as_offices_write_them():
+    assert parse_moment("2020-01-31") == datetime(2020, 1, 31)
+    assert parse_moment("2020/2/5 9:05") == datetime(2020, 2, 5, 9, 5)
+    with pytest.raises(ValueError):
+        parse_moment("2020年1月31日")
+
+
+def test_a_changed_file_is_a_new_version_and_history_shows_cell_by_cell_changes(office):
+    pipeline.track(office)
+    path = office.inbox / "乐清市公安局.xlsx"
+    before = read_submission(path).values
+    stamp(fill_template(path, office.inbox / "乐清市公安局（第二版）.xlsx",
+                        {"B.1.natural": before["B.1.natural"] + 2, "B.1.total": before["B.1.total"] + 2}),
+          datetime(2020, 1, 25))
+    tracked = pipeline.track(office)
+    police = next(u for u in tracked.status.units if u.unit.name == "乐清市公安局")
+    assert (police.file, police.versions, police.received_at) == ("乐清市公安局（第二版）.xlsx", 2, BEFORE_DEADLINE)
+    assert tracked.status.duplicates == ("乐清市公安局.xlsx",)
+    unit, entries = pipeline.unit_history(office, "公安局")
+    assert unit.name == "乐清市公安局" and [e.names for e in entries] == [("乐清市公安局.xlsx",), ("乐清市公安局（第二版）.xlsx",)]
+    assert entries[0].changes == ()
+    assert [(c.code, c.before, c.after) for c in entries[1].changes] == [
+        ("B.1.natural", before["B.1.natural"], before["B.1.natural"] + 2),
+        ("B.1.total", before["B.1.total"], before["B.1.total"] + 2),
+    ]
+
+
+def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    db.execute(
+        "INSERT INTO submissions (sha256, size, file_name, year, unit_id, received_at, received_from, first_seen, status)"
+        " VALUES ('ab', 1, '旧.xlsx', 2019, 'D01', '2020-01-10 09:00:00', 'mtime', '2020-01-10 09:00:00', '无错误')"
+    )
+    db.commit()
+    db.close()
+    with Ledger.open(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION == 2
+        (old,) = ledger.versions(2019, "D01")
+        assert (old.file_name, old.received_at, old.explanation) == ("旧.xlsx", datetime(2020, 1, 10, 9), None)
+        ledger.record_message(year=2019, unit_id="D01", kind="催报", recipients=["d01@example.gov.cn"],
+                              subject="催报", sent_at=datetime(2020, 2, 3, 8), eml=None)
+        assert ledger.last_message(year=2019, unit_id="D01", kind="催报") == datetime(2020, 2, 3, 8)
+    with Ledger.open(path) as again:  # opening an up-to-date ledger changes nothing
+        assert again.schema_version == 2 and len(again.versions(2019, "D01")) == 1
+
+
+def test_a_ledger_from_a_newer_rollup_or_not_a_database_is_refused(tmp_path):
+    newer = tmp_path / "newer.sqlite"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(LedgerError, match="更新版本"):
+        Ledger.open(newer)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerError, match="无法打开"):
+        Ledger.open(junk)
+
+
+def test_messages_are_recorded_per_unit_and_kind(tmp_path):
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        assert ledger.last_message(year=2019, unit_id=None, kind="gaps") is None
+        for day in (3, 5):
+            ledger.record_message(year=2019, unit_id="T24", kind="催报", recipients=["t24@example.gov.cn"],
+                                  subject="请报送", sent_at=datetime(2020, 2, day, 9), eml="From: x\n")
+        ledger.record_message(year=2019, unit_id=None, kind="gaps", recipients=["office@example.gov.cn"],
+                              subject="报送情况", sent_at=datetime(2020, 2, 4, 9), eml=None)
+        assert ledger.last_message(year=2019, unit_id="T24", kind="催报") == datetime(2020, 2, 5, 9)
+        assert ledger.last_message(year=2019, unit_id="T24", kind="退回更正") is None
+        assert ledger.last_message(year=2020, unit_id="T24", kind="催报") is None
+        assert ledger.last_message(year=2019, unit_id=None, kind="gaps") == datetime(2020, 2, 4, 9)
+
+
+def test_history_of_a_unit_the_ledger_has_never_seen_is_empty(tmp_path):
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        assert history(ledger, 2019, "D01") == []
