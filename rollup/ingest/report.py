@@ -6,6 +6,7 @@ against the tables). Everything is keyed on the edition specs in ``rollup/forms`
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -80,11 +81,22 @@ def _distinctive_keys() -> dict[str, frozenset[str]]:
     }
 
 
-def _detect_edition(lines: list[Line], year: int | None) -> Edition:
-    scores = {}
+@dataclass(frozen=True)
+class _Layout:
+    """One edition's reading of where the report's parts and tables are."""
+
+    edition: Edition
+    headings: dict[str, int]
+    sections: dict[str, list[Line]]
+
+
+def _layout_of(lines: list[Line], year: int | None) -> _Layout:
+    """The edition whose distinctive labels the tables use, with its parts and tables found."""
+    layouts, scores = {}, {}
     for name, edition in editions().items():
-        sections = _sections(edition, lines, _headings(edition, lines))
-        text = label_key("".join(line.text for section in sections.values() for line in section))
+        headings = _headings(edition, lines)
+        layouts[name] = _Layout(edition, headings, _sections(edition, lines, headings))
+        text = label_key("".join(line.text for section in layouts[name].sections.values() for line in section))
         scores[name] = sum(1 for key in _distinctive_keys()[name] if key in text)
     best = max(scores.values())
     candidates = [name for name, score in scores.items() if score == best]
@@ -94,8 +106,8 @@ def _detect_edition(lines: list[Line], year: int | None) -> Edition:
         except LookupError:
             by_year = None
         if by_year in candidates:
-            return editions()[by_year]
-    return editions()[max(candidates)]
+            return layouts[by_year]
+    return layouts[max(candidates)]
 
 
 def _title(lines: list[Line]) -> str:
@@ -209,9 +221,8 @@ def read_report(path: Path) -> Submission:
     title = _title(lines)
     whole = "\n".join(line.text for line in lines)
     year, findings = _year(title, whole, path.name)
-    edition = _detect_edition(lines, year)
-    headings = _headings(edition, lines)
-    sections = _sections(edition, lines, headings)
+    layout = _layout_of(lines, year)
+    edition, headings, sections = layout.edition, layout.headings, layout.sections
     if not sections:
         return Submission.refused(
             path, "not_a_report", f"文件 {path.name} 中找不到年度报告的统计表（二、主动公开 三、依申请公开 四、复议诉讼），不是年度报告或格式无法识别"
