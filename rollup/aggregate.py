@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rollup.config import Roster, Unit
-from rollup.forms import Edition
-from rollup.model import Finding, Number, Severity, Submission
+from rollup.findings import Finding
+from rollup.forms import Edition, Number
+from rollup.model import Submission
+from rollup.roster import Roster, Unit
 
 Status = Literal["已报送", "有错误", "未报送"]
 
@@ -86,7 +87,7 @@ def consolidate(
     """Sum the newest submission of every roster unit. ``newest`` is the sort key that puts newer
     submissions later (the ledger's order); by default the file modification time. Submissions
     with errors are summed and flagged, or left out with ``exclude_invalid``."""
-    newest = newest or _modified
+    order = newest or _modified
     by_unit: dict[str, list[Submission]] = defaultdict(list)
     unmatched = []
     for submission in submissions:
@@ -94,7 +95,7 @@ def consolidate(
             unmatched.append(submission)
         else:
             by_unit[submission.unit_id].append(submission)
-    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, newest) for unit in roster)
+    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, order) for unit in roster)
     counted = [r for r in reports if r.counted]
     return Consolidation(
         region=roster.region,
@@ -111,22 +112,20 @@ def _modified(submission: Submission) -> float:
     return submission.modified
 
 
-def _unit_report(unit: Unit, submissions: list[Submission], exclude_invalid: bool, newest: Callable[[Submission], Any]) -> UnitReport:
+def _unit_report(
+    unit: Unit, submissions: list[Submission], exclude_invalid: bool, order: Callable[[Submission], Any]
+) -> UnitReport:
     if not submissions:
         return UnitReport(unit, None)
-    newest_first = sorted(submissions, key=lambda s: (newest(s), s.file.name), reverse=True)
+    newest_first = sorted(submissions, key=lambda s: (order(s), s.file.name), reverse=True)
     newest, older = newest_first[0], newest_first[1:]
     counted = not (exclude_invalid and newest.has_errors)
     if not older:
         return UnitReport(unit, newest, counted=counted)
-    names = "、".join(s.file.name for s in older)
-    note = Finding(
-        "duplicate_submission",
-        Severity.WARNING,
-        f"{unit.name}报送了 {len(newest_first)} 份，以最新的 {newest.file.name} 为准，未计入：{names}",
-        file=newest.file.name,
-        unit=unit.name,
-        source=newest.file.name,
+    note = Finding.of(
+        "duplicate_submission", file=newest.file.name, unit=unit.name, source=newest.file.name,
+        unit_name=unit.name, count=len(newest_first), newest=newest.file.name,
+        older="、".join(s.file.name for s in older),
     )
     return UnitReport(unit, newest.with_findings([note]), tuple(older), counted)
 

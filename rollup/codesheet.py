@@ -4,9 +4,10 @@ reader finds every value through it, never by a hard-coded position."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rollup.ingest.cells import cell_text
+from rollup.text import cell_text
 
 SHEET = "_rollup"
 HEADER = ("key", "sheet", "cell", "value")
@@ -30,6 +31,20 @@ EXPLANATION = "explanation"
 class CodeMap:
     edition: str
     locations: dict[str, tuple[str, str]]  # code or cover field -> (sheet, cell)
+
+
+_ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
+
+
+def cell_position(address: str) -> tuple[int, int]:
+    """(row, column), 1-based, of an A1-style address such as ``B23``; ``ValueError`` otherwise."""
+    match = _ADDRESS.match(address.strip().upper())
+    if match is None:
+        raise ValueError(f"“{address}”不是单元格地址")
+    column = 0
+    for letter in match[1]:
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(match[2]), column
 
 
 def rows(edition: str, locations: dict[str, tuple[str, str]]) -> list[tuple]:

@@ -1,31 +1,29 @@
 """The ledger: a SQLite file (default outbox/rollup.sqlite) that remembers every submission
-rollup has seen, when it was received, what it said and what was wrong with it; the office's
-acceptances of findings; and every message sent.
+rollup has seen, when it was received, what it said and what was wrong with it; which version
+counted for each unit in the last run of each year; the office's acceptances of findings; and
+every message sent.
 
 A submission is its content: the same bytes under another name are the same submission (keyed
 by sha256), and a changed file from a unit is a new version. The received time is fixed on first
-sight (the file's modification time, or ``--received-at``) and never moves on a re-run; only a
-receipts file, the office's own record, may set it.
+sight and never moves on a re-run; only a receipts file, the office's own record, may set it.
 
 The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[i]`` takes a ledger from
 version i to i + 1 and every pending migration is applied when the ledger is opened."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
-import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from types import TracebackType
 
-from rollup.config import ConfigError
-from rollup.model import Finding, Number, Severity, Submission
-from rollup.status import Acceptance
+from rollup.findings import Finding, Severity
+from rollup.forms import Number
+from rollup.model import Acceptance, Submission
+from rollup.receipts import Receipt
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: submissions, the names they were seen under, their values (long form) and findings
@@ -97,19 +95,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX messages_by_unit ON messages (year, unit_id, kind, sent_at);
     """,
+    # 3: the status column was written and never read; the last run of each year (when, as of
+    # which day, on which state of the inbox) and the version that counted for each unit in it,
+    # so that read-only commands (accept, history) need not read the inbox again
+    """
+    ALTER TABLE submissions DROP COLUMN status;
+    CREATE TABLE runs (
+        year INTEGER PRIMARY KEY,
+        finished_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        inbox_state TEXT NOT NULL
+    );
+    CREATE TABLE counted (
+        year INTEGER NOT NULL,
+        unit_id TEXT NOT NULL,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id),
+        PRIMARY KEY (year, unit_id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-STATUS_ERRORS, STATUS_CLEAN = "有错误", "无错误"
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """Where a received time came from: the file's modification time, ``--received-at``, or the
-    receipts file."""
-
-    at: datetime
-    source: str  # "mtime" | "option" | "receipts"
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,6 @@ class Version:
     received_at: datetime
     received_from: str
     first_seen: datetime
-    status: str
     explanation: str | None
     findings: tuple[Finding, ...] = ()
 
@@ -141,13 +145,16 @@ class Version:
         return self.received_at, self.id
 
 
-def fingerprint(path: Path) -> tuple[str, int]:
-    """sha256 and size of a file's content."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest(), Path(path).stat().st_size
+@dataclass(frozen=True)
+class Run:
+    """The last consolidation of a year: when, as of which day, on which state of the inbox,
+    and which version counted for each unit (unit id → version id)."""
+
+    year: int
+    finished_at: datetime
+    as_of: date
+    inbox_state: str
+    counted: dict[str, int]
 
 
 class LedgerError(Exception):
@@ -163,12 +170,13 @@ class Ledger:
     def open(cls, path: Path) -> Ledger:
         """Open (creating if need be) the ledger at ``path`` and bring its schema up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path)
+            db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
             migrate(db)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise LedgerError(f"台账文件 {path} 无法打开（{exc}）") from None
         return cls(db, path)
 
@@ -178,12 +186,14 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
     def schema_version(self) -> int:
-        return self._db.execute("PRAGMA user_version").fetchone()[0]
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     # --- submissions ---------------------------------------------------------------------------
 
@@ -192,26 +202,36 @@ class Ledger:
         its received time (unless the receipt comes from the receipts file) and has its
         reading (unit, findings, values) refreshed, since the roster or the rules may have changed."""
         with self._db:
-            row = self._db.execute("SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
-            reading = (
-                submission.year, submission.unit_id, submission.unit, submission.edition,
-                STATUS_ERRORS if submission.has_errors else STATUS_CLEAN, submission.meta.get("explanation"),
-            )
+            row = self._db.execute(
+                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+            reading = {
+                "year": submission.year, "unit_id": submission.unit_id, "unit_text": submission.unit,
+                "edition": submission.edition, "explanation": submission.explanation,
+            }  # fmt: skip
             if row is None:
                 cursor = self._db.execute(
                     "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
-                    " year, unit_id, unit_text, edition, status, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sha256, size, submission.file.name, _iso(receipt.at), receipt.source, _iso(seen_at), *reading),
+                    " year, unit_id, unit_text, edition, explanation)"
+                    " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
+                    " :year, :unit_id, :unit_text, :edition, :explanation)",
+                    {
+                        "sha256": sha256, "size": size, "file_name": submission.file.name,
+                        "received_at": _iso(receipt.at), "received_from": receipt.source, "first_seen": _iso(seen_at),
+                        **reading,
+                    },  # fmt: skip
                 )
-                version_id = cursor.lastrowid
+                version_id = int(cursor.lastrowid or 0)
             else:
-                version_id = row[0]
+                version_id = row["id"]
                 self._db.execute(
-                    "UPDATE submissions SET year = ?, unit_id = ?, unit_text = ?, edition = ?, status = ?, explanation = ?"
-                    " WHERE id = ?",
-                    (*reading, version_id),
+                    "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
+                    " edition = :edition, explanation = :explanation WHERE id = :id",
+                    {**reading, "id": version_id},
                 )
-                if receipt.source == "receipts" and (row[1], row[2]) != (_iso(receipt.at), "receipts"):
+                if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
+                    _iso(receipt.at), "receipts",
+                ):  # fmt: skip
                     self._db.execute(
                         "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
                         (_iso(receipt.at), version_id),
@@ -231,65 +251,100 @@ class Ledger:
         )
         self._db.execute("DELETE FROM findings WHERE submission_id = ?", (version_id,))
         self._db.executemany(
-            "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO findings (submission_id, seq, rule, severity, table_id, row_code, column_code, source,"
+            " expected, actual, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (version_id, seq, f.rule, str(f.severity), f.table, f.row, f.column, f.source, f.expected, f.actual, f.message)
+                (version_id, seq, f.rule, str(f.severity), f.table, f.row, f.column, f.source, f.expected, f.actual,
+                 f.message)
                 for seq, f in enumerate(submission.findings)
-            ],
+            ],  # fmt: skip
         )
 
     def version(self, version_id: int) -> Version:
         (found,) = self._versions("id = ?", (version_id,))
         return found
 
-    def versions(self, year: int, unit_id: str) -> list[Version]:
-        """Every version of a unit's submission for ``year``, oldest first."""
+    def versions(self, year: int, unit_id: str | None = None) -> list[Version]:
+        """Every version of ``year`` (of one unit, or of all units), oldest first."""
+        if unit_id is None:
+            return self._versions("year = ?", (year,))
         return self._versions("year = ? AND unit_id = ?", (year, unit_id))
 
-    def units_seen(self, year: int) -> dict[str, list[Version]]:
-        """Every unit's versions for ``year``, oldest first."""
-        found: dict[str, list[Version]] = {}
-        for version in self._versions("year = ? AND unit_id IS NOT NULL", (year,)):
-            found.setdefault(version.unit_id, []).append(version)
-        return found
-
-    def _versions(self, where: str, params: tuple) -> list[Version]:
+    def _versions(self, where: str, params: tuple[object, ...]) -> list[Version]:
         rows = self._db.execute(
-            "SELECT id, sha256, size, file_name, year, unit_id, unit_text, edition, received_at, received_from,"
-            f" first_seen, status, explanation FROM submissions WHERE {where} ORDER BY received_at, id",
-            params,
+            f"SELECT * FROM submissions WHERE {where} ORDER BY received_at, id", params
         ).fetchall()
+        findings = self._findings([row["id"] for row in rows])
         return [
             Version(
-                id=r[0], sha256=r[1], size=r[2], file_name=r[3], year=r[4], unit_id=r[5], unit_text=r[6], edition=r[7],
-                received_at=datetime.fromisoformat(r[8]), received_from=r[9], first_seen=datetime.fromisoformat(r[10]),
-                status=r[11], explanation=r[12], findings=self._findings(r[0], r[3], r[6]),
+                id=r["id"], sha256=r["sha256"], size=r["size"], file_name=r["file_name"], year=r["year"],
+                unit_id=r["unit_id"], unit_text=r["unit_text"], edition=r["edition"],
+                received_at=datetime.fromisoformat(r["received_at"]), received_from=r["received_from"],
+                first_seen=datetime.fromisoformat(r["first_seen"]), explanation=r["explanation"],
+                findings=tuple(
+                    Finding(**{**f, "file": r["file_name"], "unit": r["unit_text"] or ""}) for f in findings[r["id"]]
+                ),
             )
             for r in rows
         ]
 
-    def _findings(self, version_id: int, file_name: str, unit: str | None) -> tuple[Finding, ...]:
+    def _findings(self, version_ids: list[int]) -> dict[int, list[dict[str, object]]]:
+        """The findings of many versions in one query, by version id, in their order."""
+        found: dict[int, list[dict[str, object]]] = defaultdict(list)
+        if not version_ids:
+            return found
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
         rows = self._db.execute(
-            "SELECT rule, severity, table_id, row_code, column_code, source, expected, actual, message"
-            " FROM findings WHERE submission_id = ? ORDER BY seq",
-            (version_id,),
+            "SELECT submission_id, rule, severity, table_id, row_code, column_code, source, expected, actual, message"
+            " FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq"
         )
-        return tuple(
-            Finding(rule=r[0], severity=Severity(r[1]), table=r[2], row=r[3], column=r[4], source=r[5],
-                    expected=r[6], actual=r[7], message=r[8], file=file_name, unit=unit or "")
-            for r in rows
-        )
+        for r in rows:
+            found[r["submission_id"]].append(
+                {
+                    "rule": r["rule"], "severity": Severity(r["severity"]), "table": r["table_id"],
+                    "row": r["row_code"], "column": r["column_code"], "source": r["source"],
+                    "expected": r["expected"], "actual": r["actual"], "message": r["message"],
+                }  # fmt: skip
+            )
+        return found
 
     def names(self, version_id: int) -> list[str]:
         """Every file name the content was seen under, first first."""
         rows = self._db.execute(
             "SELECT file_name FROM file_names WHERE submission_id = ? ORDER BY first_seen, file_name", (version_id,)
         )
-        return [r[0] for r in rows]
+        return [r["file_name"] for r in rows]
 
     def values(self, version_id: int) -> dict[str, Number]:
         rows = self._db.execute("SELECT code, value FROM cell_values WHERE submission_id = ?", (version_id,))
-        return dict(rows.fetchall())
+        return {r["code"]: r["value"] for r in rows}
+
+    # --- runs ----------------------------------------------------------------------------------
+
+    def record_run(self, run: Run) -> None:
+        """Remember ``run`` as the year's last run (replacing the one before)."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO runs (year, finished_at, as_of, inbox_state) VALUES (?, ?, ?, ?)",
+                (run.year, _iso(run.finished_at), run.as_of.isoformat(), run.inbox_state),
+            )
+            self._db.execute("DELETE FROM counted WHERE year = ?", (run.year,))
+            self._db.executemany(
+                "INSERT INTO counted (year, unit_id, submission_id) VALUES (?, ?, ?)",
+                [(run.year, unit_id, version_id) for unit_id, version_id in run.counted.items()],
+            )
+
+    def last_run(self, year: int) -> Run | None:
+        row = self._db.execute("SELECT * FROM runs WHERE year = ?", (year,)).fetchone()
+        if row is None:
+            return None
+        counted = self._db.execute("SELECT unit_id, submission_id FROM counted WHERE year = ?", (year,))
+        return Run(
+            year=year, finished_at=datetime.fromisoformat(row["finished_at"]), as_of=date.fromisoformat(row["as_of"]),
+            inbox_state=row["inbox_state"], counted={r["unit_id"]: r["submission_id"] for r in counted},
+        )  # fmt: skip
 
     # --- acceptances ---------------------------------------------------------------------------
 
@@ -299,18 +354,21 @@ class Ledger:
                 "INSERT INTO acceptances (year, unit_id, target, reason, accepted_at, figures) VALUES (?, ?, ?, ?, ?, ?)",
                 (year, acceptance.unit_id, acceptance.target, acceptance.reason, _iso(acceptance.accepted_at),
                  json.dumps(acceptance.figures, ensure_ascii=False)),
-            )
+            )  # fmt: skip
 
     def acceptances(self, year: int, unit_id: str | None = None) -> list[Acceptance]:
         """The office's acceptances for ``year`` (of one unit, or all), oldest first."""
-        query = "SELECT unit_id, target, reason, accepted_at, figures FROM acceptances WHERE year = ?"
-        params: tuple = (year,)
+        query = "SELECT * FROM acceptances WHERE year = ?"
+        params: tuple[object, ...] = (year,)
         if unit_id is not None:
             query, params = query + " AND unit_id = ?", (year, unit_id)
         rows = self._db.execute(query + " ORDER BY accepted_at, id", params)
         return [
-            Acceptance(unit_id=r[0], target=r[1], reason=r[2], accepted_at=datetime.fromisoformat(r[3]),
-                       figures=tuple(tuple(pair) for pair in json.loads(r[4])))
+            Acceptance(
+                unit_id=r["unit_id"], target=r["target"], reason=r["reason"],
+                accepted_at=datetime.fromisoformat(r["accepted_at"]),
+                figures=tuple((str(place), str(figure)) for place, figure in json.loads(r["figures"])),
+            )
             for r in rows
         ]
 
@@ -319,7 +377,7 @@ class Ledger:
     def record_message(
         self, *, year: int, unit_id: str | None, kind: str, recipients: list[str], subject: str,
         sent_at: datetime, eml: str | None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         """Record one message actually sent (kind "gaps", "催报" or "退回更正")."""
         with self._db:
             self._db.execute(
@@ -330,16 +388,19 @@ class Ledger:
     def last_message(self, *, year: int, unit_id: str | None, kind: str) -> datetime | None:
         """When a message of ``kind`` was last sent for ``year`` to ``unit_id`` (None: the gaps email)."""
         row = self._db.execute(
-            "SELECT max(sent_at) FROM messages WHERE year = ? AND unit_id IS ? AND kind = ?", (year, unit_id, kind)
+            "SELECT max(sent_at) AS last FROM messages WHERE year = ? AND unit_id IS ? AND kind = ?",
+            (year, unit_id, kind),
         ).fetchone()
-        return datetime.fromisoformat(row[0]) if row[0] else None
+        return datetime.fromisoformat(row["last"]) if row["last"] else None
 
 
 def migrate(db: sqlite3.Connection) -> int:
     """Apply every migration the database has not had yet; return the schema version."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"台账由更新版本的 rollup 创建（结构版本 {current}，本程序支持到 {SCHEMA_VERSION}），请升级 rollup")
+        raise sqlite3.DatabaseError(
+            f"台账由更新版本的 rollup 创建（结构版本 {current}，本程序支持到 {SCHEMA_VERSION}），请升级 rollup"
+        )
     for number in range(current, SCHEMA_VERSION):
         # executescript commits first; the version bump rides in the same script
         db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
@@ -348,109 +409,3 @@ def migrate(db: sqlite3.Connection) -> int:
 
 def _iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat(sep=" ")
-
-
-# --- receipts ----------------------------------------------------------------------------------
-
-RECEIPT_COLUMNS = ("文件", "收到时间")
-_MOMENT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-def parse_moment(text: str) -> datetime:
-    """A date or date-and-time as an office writes it: 2020-01-31, 2020/1/31, 2020-01-31 16:05."""
-    match = _MOMENT.match(text.strip())
-    if not match:
-        raise ValueError(f"“{text}”不是日期，应写作 2020-01-31 或 2020-01-31 16:05")
-    parts = [int(p) if p else 0 for p in match.groups()]
-    return datetime(*parts)
-
-
-def load_receipts(path: Path) -> dict[str, datetime]:
-    """The receipts file: CSV (UTF-8) with columns 文件,收到时间 (extra columns such as 备注 are
-    ignored; lines starting with # are comments). File names are as they stand in the inbox."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"找不到收件登记文件 {path}")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"收件登记文件 {path} 不是 UTF-8 编码，请另存为“CSV UTF-8”格式") from None
-    lines = [(n, line) for n, line in enumerate(io.StringIO(text), start=1) if line.strip() and not line.lstrip().startswith("#")]
-    rows = [(n, next(csv.reader([line]))) for n, line in lines]
-    if not rows or any(c not in rows[0][1] for c in RECEIPT_COLUMNS):
-        raise ConfigError(f"收件登记文件 {path} 的表头应为：{','.join(RECEIPT_COLUMNS)}")
-    header = [c.strip() for c in rows[0][1]]
-    receipts = {}
-    for number, row in rows[1:]:
-        record = dict(zip(header, (c.strip() for c in row)))
-        try:
-            receipts[record["文件"]] = parse_moment(record.get("收到时间") or "")
-        except ValueError as exc:
-            raise ConfigError(f"收件登记文件 {path} 第 {number} 行：{exc}") from None
-    return receipts
-
-
-def receipt_for(path: Path, inbox: Path, mtime: float, *, receipts: Mapping[str, datetime], given: datetime | None) -> Receipt:
-    """The received time a file would be recorded with: the receipts file (by path in the inbox
-    or by file name), else ``--received-at``, else the file's modification time."""
-    for key in (_relative(path, inbox), path.name):
-        if key in receipts:
-            return Receipt(receipts[key], "receipts")
-    if given is not None:
-        return Receipt(given, "option")
-    return Receipt(datetime.fromtimestamp(mtime), "mtime")
-
-
-def _relative(path: Path, inbox: Path) -> str:
-    try:
-        return Path(path).relative_to(inbox).as_posix()
-    except ValueError:
-        return Path(path).name
-
-
-def record_all(
-    ledger: Ledger, submissions: Iterable[Submission], *, inbox: Path, receipts: Mapping[str, datetime],
-    given: datetime | None, seen_at: datetime,
-) -> dict[Path, Version]:
-    """Record every submission of a run; the ledger's version of each file."""
-    recorded = {}
-    for submission in submissions:
-        sha256, size = fingerprint(submission.file)
-        receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
-        recorded[submission.file] = ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at)
-    return recorded
-
-
-# --- history -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One cell that differs between two versions (None: absent in that version)."""
-
-    code: str
-    before: Number | None
-    after: Number | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    version: Version
-    names: tuple[str, ...]
-    changes: tuple[Change, ...]  # against the previous version (empty for the first)
-
-
-def history(ledger: Ledger, year: int, unit_id: str, order: Iterable[str] = ()) -> list[HistoryEntry]:
-    """Every version of a unit's report for ``year``, oldest first, each with what changed cell by
-    cell since the one before (cells in ``order`` first, in that order)."""
-    rank = {code: i for i, code in enumerate(order)}
-    entries, before = [], None
-    for version in ledger.versions(year, unit_id):
-        after = ledger.values(version.id)
-        changed = ()
-        if before is not None:
-            codes = sorted(set(before) | set(after), key=lambda c: (rank.get(c, len(rank)), c))
-            changed = tuple(Change(c, before.get(c), after.get(c)) for c in codes if before.get(c) != after.get(c))
-        entries.append(HistoryEntry(version, tuple(ledger.names(version.id)), changed))
-        before = after
-    return entries

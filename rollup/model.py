@@ -1,58 +1,15 @@
-"""The few plain objects that travel between the pipeline's stages."""
+"""The few plain objects that travel between the pipeline's stages: what a file says
+(``Submission``) and what the office decided about a finding (``Acceptance``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
 
-Number = int | float
-
-
-def format_number(value: Number) -> str:
-    """A number as the form prints it: whole numbers plain, money to at most 4 decimals."""
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(int(value))
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong (or worth a look) in one submission, pinned to its place in the form
-    and in the file. Validation returns findings; it never raises on bad data."""
-
-    rule: str
-    severity: Severity
-    message: str
-    file: str = ""
-    unit: str = ""
-    table: str | None = None
-    row: str | None = None
-    column: str | None = None
-    source: str | None = None
-    expected: Number | None = None
-    actual: Number | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    def contract(self) -> dict:
-        """The finding as the ``rollup check --format json`` contract spells it."""
-        return {
-            "severity": str(self.severity),
-            "rule": self.rule,
-            "table": self.table,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "source": self.source,
-        }
+from rollup.findings import Finding
+from rollup.forms import Number
 
 
 @dataclass(frozen=True)
@@ -87,28 +44,33 @@ class Submission:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
+    @property
+    def explanation(self) -> str | None:
+        """The unit's own words about its figures (the template's 说明 sheet)."""
+        return self.meta.get("explanation") or None
+
     @classmethod
-    def refused(cls, path: Path, rule: str, message: str) -> Submission:
+    def refused(cls, path: Path, rule: str, *, detail: str | None = None, **words: object) -> Submission:
         """A file that could not be read at all: no values, one error naming the file."""
-        finding = Finding(rule=rule, severity=Severity.ERROR, message=message, file=path.name, source=path.name)
+        finding = Finding.of(rule, file=path.name, source=path.name, detail=detail, **words)
         try:
             modified = path.stat().st_mtime
         except OSError:
             modified = 0.0
         return cls(file=path, findings=(finding,), modified=modified)
 
-    def with_findings(self, findings: list[Finding] | tuple[Finding, ...]) -> Submission:
+    def with_findings(self, findings: Iterable[Finding]) -> Submission:
         return replace(self, findings=self.findings + tuple(findings))
 
-    def contract(self) -> dict:
-        """The submission as the ``rollup check --format json`` contract spells it."""
-        return {
-            "file": str(self.file),
-            "unit": self.unit,
-            "year": self.year,
-            "edition": self.edition,
-            "values": dict(self.values),
-            "notes": dict(self.notes),
-            "marks": dict(self.marks),
-            "findings": [f.contract() for f in self.findings],
-        }
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The office accepted a finding (by rule id or by cell code) of one unit, with a reason.
+    ``figures`` are what it refers to when accepted (each covered finding's place with its
+    expected and actual figures, and for a cell its value): it lapses when they change."""
+
+    unit_id: str
+    target: str
+    reason: str
+    accepted_at: datetime
+    figures: tuple[tuple[str, str], ...] = ()

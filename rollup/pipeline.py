@@ -1,27 +1,39 @@
-"""The main job end to end: config → ingest → validate → ledger → aggregate → status (render
-lives in render/)."""
+"""The main job end to end, callable from Python: read the inbox, validate, record in the ledger,
+consolidate, report every unit's standing (``track``), then write the outputs and the gaps email
+(``run``). Also the office's decisions on what the ledger already holds (``accept``,
+``unit_history``), which never read the inbox again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
-from rollup.config import Roster, Settings, Unit, load_roster
+from rollup.config import Settings
+from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year
-from rollup.ingest import is_candidate, read_submission
-from rollup.ledger import HistoryEntry, Ledger, Version, history, load_receipts, record_all
-from rollup.model import Finding, Submission
-from rollup.status import Acceptance, StatusReport, UnmatchedFile, acceptance_figures, covers, rates, unit_status
-from rollup.validate import CATALOGUE, validate
+from rollup.ingest import fingerprint, is_candidate, read_submission
+from rollup.ledger import Ledger, Run, Version
+from rollup.model import Acceptance, Submission
+from rollup.receipts import load_receipts, receipt_for
+from rollup.render.consolidation import Outputs, write_outputs
+from rollup.roster import Roster, Unit, load_roster
+from rollup.status import StatusReport, acceptance_figures, covers, status_report
+from rollup.validate import validate
+from rollup.versions import HistoryEntry, history
 
-Progress = Callable[[Iterable[Path]], Iterable[Path]]
+Progress = Callable[[list[Path]], Iterable[Path]]
 
 
-def _no_progress(paths: Iterable[Path]) -> Iterable[Path]:
+def _no_progress(paths: list[Path]) -> Iterable[Path]:
     return paths
+
+
+# --- the inbox ---------------------------------------------------------------------------------
 
 
 def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
@@ -34,11 +46,14 @@ def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
     return flat, dated
 
 
-def check_files(
-    paths: Iterable[Path], *, roster: Roster | None = None, year: int | None = None, progress: Progress = _no_progress
-) -> list[Submission]:
-    """Read and validate files on their own (what ``rollup check`` does)."""
-    return [validate(read_submission(path), roster=roster, year=year) for path in progress(list(paths))]
+def inbox_state(inbox: Path, year: int) -> str:
+    """A digest of the year's inbox files (names, sizes, modification times): equal digests mean
+    nothing was added, removed or changed, without reading a single file."""
+    digest = hashlib.sha256()
+    for path in sum(inbox_files(inbox, year), []):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(inbox).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def expected_roster(settings: Settings, year: int) -> Roster:
@@ -46,7 +61,16 @@ def expected_roster(settings: Settings, year: int) -> Roster:
     return load_roster(settings.roster_path, settings.region).for_year(year)
 
 
-def read_inbox(settings: Settings, year: int, roster: Roster, progress: Progress = _no_progress) -> tuple[list[Submission], list[Submission]]:
+def check_files(
+    paths: Iterable[Path], *, roster: Roster | None = None, year: int | None = None, progress: Progress = _no_progress
+) -> list[Submission]:
+    """Read and validate files on their own (what ``rollup check`` does)."""
+    return [validate(read_submission(path), roster=roster, year=year) for path in progress(list(paths))]
+
+
+def read_inbox(
+    settings: Settings, year: int, roster: Roster, progress: Progress = _no_progress
+) -> tuple[list[Submission], list[Submission]]:
     """Every submission in the inbox for ``year``, validated, and the flat files that say
     another year (left for that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
@@ -56,12 +80,44 @@ def read_inbox(settings: Settings, year: int, roster: Roster, progress: Progress
     return current, [read[p] for p in flat if p in elsewhere]
 
 
+# --- the main job ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Tracked:
     """A run with the ledger: the consolidation, and where every unit stands."""
 
     consolidation: Consolidation
     status: StatusReport
+
+
+@dataclass(frozen=True)
+class Result:
+    """The main job's result: what ``track`` found, and the files written to outbox/<year>/."""
+
+    consolidation: Consolidation
+    status: StatusReport
+    outputs: Outputs
+    gaps: notify.Letter
+
+
+def run(
+    settings: Settings,
+    year: int | None = None,
+    *,
+    as_of: date | None = None,
+    received_at: datetime | None = None,
+    exclude_invalid: bool = False,
+    progress: Progress = _no_progress,
+) -> Result:
+    """The main job (``rollup consolidate``): track the inbox, then write the consolidated
+    workbook, JSON and CSV and the gaps email (.eml) into outbox/<year>/."""
+    tracked = track(
+        settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
+    )
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    return Result(tracked.consolidation, tracked.status, outputs, gaps)
 
 
 def track(
@@ -73,29 +129,55 @@ def track(
     exclude_invalid: bool = False,
     progress: Progress = _no_progress,
 ) -> Tracked:
-    """The main job with the ledger: record every submission in the inbox (received time fixed on
-    first sight), consolidate the newest version of each unit received by ``as_of`` (default
-    today), and report every expected unit's standing."""
+    """Record every submission in the inbox in the ledger (received time fixed on first sight),
+    consolidate the newest version of each unit received by ``as_of`` (default today), report
+    every expected unit's standing, and remember the run in the ledger."""
     year = year or settings.year
     as_of = as_of or date.today()
     roster = expected_roster(settings, year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
+    state = inbox_state(settings.inbox, year)
     current, other_years = read_inbox(settings, year, roster, progress)
     with Ledger.open(settings.ledger_path) as ledger:
-        recorded = record_all(ledger, current + other_years, inbox=settings.inbox, receipts=receipts,
-                              given=received_at, seen_at=datetime.now())
+        recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
         arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
         unique, copies = _one_file_per_content(arrived, recorded)
         result = consolidate(
             unique, roster, edition_for_year(year), year, exclude_invalid=exclude_invalid,
             newest=lambda s: recorded[s.file].order,
-        )
+        )  # fmt: skip
         result = replace(result, other_years=tuple(other_years))
-        report = status_report(settings, result, ledger, roster, as_of=as_of, recorded=recorded, copies=copies)
+        counted = {r.unit.id: recorded[r.submission.file] for r in result.units if r.submission is not None}
+        versions: dict[str, list[Version]] = {}
+        for version in ledger.versions(year):
+            versions.setdefault(version.unit_id or "", []).append(version)
+        report = status_report(
+            result, roster, deadline=settings.deadline(year), as_of=as_of, versions=versions, counted=counted,
+            acceptances=ledger.acceptances(year), copies=copies,
+        )  # fmt: skip
+        ledger.record_run(
+            Run(year, datetime.now(), as_of, state, {unit_id: version.id for unit_id, version in counted.items()})
+        )
     return Tracked(result, report)
 
 
-def _one_file_per_content(submissions: list[Submission], recorded: dict[Path, Version]) -> tuple[list[Submission], list[str]]:
+def _record_all(
+    ledger: Ledger, submissions: list[Submission], inbox: Path, receipts: Mapping[str, datetime],
+    given: datetime | None,
+) -> dict[Path, Version]:  # fmt: skip
+    """Record every submission of a run; the ledger's version of each file."""
+    seen_at = datetime.now()
+    recorded = {}
+    for submission in submissions:
+        sha256, size = fingerprint(submission.file)
+        receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
+        recorded[submission.file] = ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at)
+    return recorded
+
+
+def _one_file_per_content(
+    submissions: list[Submission], recorded: Mapping[Path, Version]
+) -> tuple[list[Submission], list[str]]:
     """The same content under two names is one submission: keep the name seen first."""
     by_content: dict[str, Submission] = {}
     copies = []
@@ -107,35 +189,13 @@ def _one_file_per_content(submissions: list[Submission], recorded: dict[Path, Ve
     return list(by_content.values()), copies
 
 
-def status_report(
-    settings: Settings, result: Consolidation, ledger: Ledger, roster: Roster, *, as_of: date,
-    recorded: dict[Path, Version], copies: list[str],
-) -> StatusReport:
-    """Where every expected unit stands as of ``as_of``, from the run and the ledger's memory."""
-    deadline = settings.deadline(result.year)
-    units = []
-    for report in result.units:
-        counted = recorded[report.submission.file] if report.submission else None
-        earlier = [v for v in ledger.versions(result.year, report.unit.id) if counted and v.order < counted.order]
-        units.append(unit_status(
-            report.unit, deadline=deadline, as_of=as_of, versions=earlier + ([counted] if counted else []),
-            counted=report.submission, acceptances=ledger.acceptances(result.year, report.unit.id),
-        ))
-    unmatched = tuple(
-        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
-    )
-    superseded = [old.file.name for report in result.units for old in report.superseded]
-    return StatusReport(
-        region=result.region, year=result.year, as_of=as_of, units=tuple(units), unmatched=unmatched,
-        duplicates=tuple(superseded + copies), rates=rates(units),
-        headlines=tuple(result.edition.headline_figures(result.values)),
-    )
+# --- what the ledger holds ---------------------------------------------------------------------
 
 
-def find_unit(settings: Settings, name: str, year: int):
+def find_unit(settings: Settings, name: str, year: int) -> Unit:
     """The roster unit expected on ``year`` that ``name`` (its name, an alias, or its id) means."""
     roster = expected_roster(settings, year)
-    unit = roster.match(name) or next((u for u in roster if u.id == name), None)
+    unit = roster.find(name)
     if unit is None:
         close = roster.suggest(name)
         hint = f"，是否为：{'、'.join(close)}？" if close else ""
@@ -143,40 +203,56 @@ def find_unit(settings: Settings, name: str, year: int):
     return unit
 
 
+def inbox_changed(settings: Settings, year: int | None = None) -> bool:
+    """Whether the inbox differs from what the year's last run read (or there was no run)."""
+    year = year or settings.year
+    with Ledger.open(settings.ledger_path) as ledger:
+        last = ledger.last_run(year)
+    return last is None or last.inbox_state != inbox_state(settings.inbox, year)
+
+
 def accept(
     settings: Settings, unit_name: str, target: str, reason: str, *, year: int | None = None,
     at: datetime | None = None,
-) -> tuple[Acceptance, list[Finding]]:
-    """Accept the findings of a unit's current report about ``target`` (a rule id such as
-    blank_cell, or a cell code such as B.3.7.natural) with the office's ``reason``. Returns the
-    acceptance and the findings it covers now. It holds across re-runs and new versions while
-    the figures it refers to stay the same."""
+) -> tuple[Acceptance, list[Finding]]:  # fmt: skip
+    """Accept the findings about ``target`` (a finding code such as blank_cell, or a cell code
+    such as B.3.7.natural) of the unit's report that counted in the year's last run, with the
+    office's ``reason``. Returns the acceptance and the findings it covers now. It holds across
+    re-runs and new versions while the figures it refers to stay the same."""
     year = year or settings.year
     unit = find_unit(settings, unit_name, year)
     if not reason.strip():
         raise ValueError("请用 --reason 写明接受的理由")
-    if target not in CATALOGUE and target not in edition_for_year(year).cell_index:
-        raise ValueError(f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）")
-    tracked = track(settings, year)
-    report = next(u for u in tracked.consolidation.units if u.unit.id == unit.id)
-    if report.submission is None:
-        raise LookupError(f"尚未收到{unit.name} {year} 年度的报告，没有可接受的问题")
-    covered = [f for f in report.submission.findings if covers(target, f)]
-    if not covered:
-        raise LookupError(f"{unit.name}当前的报告 {report.submission.file.name} 中没有与“{target}”相关的问题")
-    acceptance = Acceptance(
-        unit_id=unit.id, target=target, reason=reason.strip(), accepted_at=(at or datetime.now()).replace(microsecond=0),
-        figures=acceptance_figures(target, report.submission.findings, report.submission.values),
-    )
+    if target not in catalogue() and target not in edition_for_year(year).cell_index:
+        raise ValueError(
+            f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）"
+        )
     with Ledger.open(settings.ledger_path) as ledger:
+        version = _counted_version(ledger, unit, year)
+        covered = [f for f in version.findings if covers(target, f)]
+        if not covered:
+            raise LookupError(f"{unit.name}当前的报告 {version.file_name} 中没有与“{target}”相关的问题")
+        acceptance = Acceptance(
+            unit_id=unit.id, target=target, reason=reason.strip(),
+            accepted_at=(at or datetime.now()).replace(microsecond=0),
+            figures=acceptance_figures(target, version.findings, ledger.values(version.id)),
+        )  # fmt: skip
         ledger.accept(acceptance, year)
     return acceptance, covered
 
 
+def _counted_version(ledger: Ledger, unit: Unit, year: int) -> Version:
+    last = ledger.last_run(year)
+    if last is None:
+        raise LookupError(f"台账中还没有 {year} 年度的汇总记录，请先运行 rollup consolidate（或 rollup status）")
+    if unit.id not in last.counted:
+        raise LookupError(f"尚未收到{unit.name} {year} 年度的报告，没有可接受的问题")
+    return ledger.version(last.counted[unit.id])
+
+
 def unit_history(settings: Settings, unit_name: str, *, year: int | None = None) -> tuple[Unit, list[HistoryEntry]]:
-    """Every version the ledger holds of a unit's report (the inbox is read and recorded first)."""
+    """Every version the ledger holds of a unit's report, and which one counted in the last run."""
     year = year or settings.year
     unit = find_unit(settings, unit_name, year)
-    track(settings, year)
     with Ledger.open(settings.ledger_path) as ledger:
         return unit, history(ledger, year, unit.id, edition_for_year(year).codes)

@@ -8,10 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
 
-from rollup.config import CATEGORIES, Unit
-from rollup.model import Finding, Number, Submission, format_number
+from rollup.aggregate import Consolidation
+from rollup.findings import Finding
+from rollup.forms import Number, format_number, is_cell_code, parse_cell_code
+from rollup.ledger import Version
+from rollup.model import Acceptance, Submission
+from rollup.roster import Roster, Unit
 
 TOTAL = "合计"
 
@@ -27,19 +30,6 @@ class Standing(StrEnum):
     MISSING = "未报送"
     TO_CORRECT = "待更正"  # the latest version has errors not accepted
     CORRECTED = "已更正"  # an erroneous version was replaced by a clean one
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """The office accepted a finding (by rule id or by cell code) of one unit, with a reason.
-    ``figures`` are what it refers to when accepted (each covered finding's place with its
-    expected and actual figures, and for a cell its value): it lapses when they change."""
-
-    unit_id: str
-    target: str
-    reason: str
-    accepted_at: datetime
-    figures: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +102,7 @@ class StatusReport:
     units: tuple[UnitStatus, ...]  # every unit expected this year
     unmatched: tuple[UnmatchedFile, ...] = ()
     duplicates: tuple[str, ...] = ()  # file names superseded by a newer version of the same unit
-    rates: dict[str, Rates] = field(default_factory=dict)  # keys "合计", "部门", "乡镇街道"
+    rates: dict[str, Rates] = field(default_factory=dict)  # "合计", then each category of the roster
     headlines: tuple[tuple[str, float | int], ...] = ()
 
     def with_standing(self, *standings: Standing) -> list[UnitStatus]:
@@ -127,18 +117,12 @@ class StatusReport:
 # --- acceptances -------------------------------------------------------------------------------
 
 
-def is_cell(target: str) -> bool:
-    """Rule ids are single words; cell codes are dotted (B.3.7.natural)."""
-    return "." in target
-
-
 def covers(target: str, finding: Finding) -> bool:
     """Whether an acceptance of ``target`` (a rule id, or a cell code) is about ``finding``: the
     rule itself, or a finding on that cell, its row or its column."""
-    if not is_cell(target):
+    if not is_cell_code(target):
         return finding.rule == target
-    parts = target.split(".")
-    table, row, column = parts[0], ".".join(parts[1:-1]), parts[-1]
+    table, row, column = parse_cell_code(target)
     if finding.table != table or (finding.row is None and finding.column is None):
         return False
     return finding.row in (None, row) and finding.column in (None, column)
@@ -156,7 +140,7 @@ def _figure(finding: Finding) -> tuple[str, str]:
 def acceptance_figures(target: str, findings: Iterable[Finding], values: Mapping[str, Number]) -> tuple[tuple[str, str], ...]:
     """What an acceptance of ``target`` refers to in a version with ``findings`` and ``values``."""
     figures = [_figure(f) for f in findings if covers(target, f)]
-    if is_cell(target):
+    if is_cell_code(target):
         figures.append((target, _number(values.get(target))))
     return tuple(figures)
 
@@ -165,19 +149,10 @@ def is_accepted(finding: Finding, acceptance: Acceptance, values: Mapping[str, N
     """An acceptance holds for a finding while the figures it was given on are unchanged."""
     if not covers(acceptance.target, finding) or _figure(finding) not in acceptance.figures:
         return False
-    return not is_cell(acceptance.target) or (acceptance.target, _number(values.get(acceptance.target))) in acceptance.figures
+    return not is_cell_code(acceptance.target) or (acceptance.target, _number(values.get(acceptance.target))) in acceptance.figures
 
 
 # --- building the report -----------------------------------------------------------------------
-
-
-class Received(Protocol):
-    """A version as the ledger records it (``rollup.ledger.Version``)."""
-
-    received_at: datetime
-
-    @property
-    def has_errors(self) -> bool: ...
 
 
 def unit_status(
@@ -185,7 +160,7 @@ def unit_status(
     *,
     deadline: date,
     as_of: date,
-    versions: Sequence[Received],
+    versions: Sequence[Version],
     counted: Submission | None,
     acceptances: Iterable[Acceptance] = (),
 ) -> UnitStatus:
@@ -208,15 +183,16 @@ def unit_status(
         standing = Standing.LATE if late > 0 else Standing.ON_TIME
     return UnitStatus(
         unit=unit, standing=standing, deadline=deadline, received_at=first, days_late=late if late > 0 else None,
-        findings=open_findings, accepted=tuple(in_force), explanation=counted.meta.get("explanation") or None,
+        findings=open_findings, accepted=tuple(in_force), explanation=counted.explanation,
         file=counted.file.name, versions=len(versions), late_received=late > 0, accepted_findings=accepted,
     )
 
 
 def rates(units: Iterable[UnitStatus]) -> dict[str, Rates]:
-    """报送率 and 及时率, overall (合计) and by category."""
+    """报送率 and 及时率, overall (合计) and for each category that has units, in roster order."""
     units = list(units)
-    groups = {TOTAL: units} | {c: [u for u in units if u.unit.category == c] for c in CATEGORIES}
+    categories = dict.fromkeys(u.unit.category for u in units)
+    groups = {TOTAL: units} | {c: [u for u in units if u.unit.category == c] for c in categories}
     return {
         name: Rates(
             expected=len(group),
@@ -225,3 +201,42 @@ def rates(units: Iterable[UnitStatus]) -> dict[str, Rates]:
         )
         for name, group in groups.items()
     }
+
+
+def status_report(
+    result: Consolidation,
+    roster: Roster,
+    *,
+    deadline: date,
+    as_of: date,
+    versions: Mapping[str, Sequence[Version]],
+    counted: Mapping[str, Version],
+    acceptances: Iterable[Acceptance],
+    copies: Sequence[str] = (),
+) -> StatusReport:
+    """Where every expected unit stands as of ``as_of``. ``versions`` are every unit's ledger
+    versions of the year (bulk, by unit id), ``counted`` the version of each counted submission
+    (by unit id), ``acceptances`` all of the year's; ``copies`` files whose content another name
+    already brought."""
+    accepted: dict[str, list[Acceptance]] = {}
+    for acceptance in acceptances:
+        accepted.setdefault(acceptance.unit_id, []).append(acceptance)
+    units = []
+    for report in result.units:
+        version = counted.get(report.unit.id)
+        earlier = [v for v in versions.get(report.unit.id, ()) if version and v.order < version.order]
+        units.append(
+            unit_status(
+                report.unit, deadline=deadline, as_of=as_of, versions=earlier + ([version] if version else []),
+                counted=report.submission, acceptances=accepted.get(report.unit.id, ()),
+            )
+        )
+    unmatched = tuple(
+        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
+    )
+    superseded = [old.file.name for report in result.units for old in report.superseded]
+    return StatusReport(
+        region=result.region, year=result.year, as_of=as_of, units=tuple(units), unmatched=unmatched,
+        duplicates=tuple(superseded) + tuple(copies), rates=rates(units),
+        headlines=tuple(result.edition.headline_figures(result.values)),
+    )

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from rollup.config import load_roster
+from rollup.roster import load_roster
 from rollup.forms import editions
-from rollup.sample import load_city_values, write_sample_inbox
+from rollup.demo.sample import load_city, write_sample_inbox
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -45,5 +45,5 @@ def all_74(tmp_path_factory) -> Path:
     """Filled templates of all 74 sample units, split from the real 乐清 2019 city tables."""
     folder = tmp_path_factory.mktemp("all74")
     roster = load_roster(REPO / "config" / "units.csv", "乐清市")
-    write_sample_inbox(folder, roster, 2019, load_city_values(REPORTS / "expected.json"))
+    write_sample_inbox(folder, roster, 2019, load_city(REPORTS / "expected.json"))
     return folder

@@ -36,7 +36,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from rollup.forms import Edition, Table
-from rollup.model import Number, format_number
+from rollup.forms import Number, format_number
 
 Layout = Literal["one_line", "one_per_line"]
 DocxStyle = Literal["tables", "paragraphs"]

@@ -3,9 +3,10 @@ the shipped roster and real findings of the validator."""
 
 from datetime import date, datetime
 
-from rollup.config import load_roster
+from rollup.roster import load_roster
 from rollup.forms import editions
-from rollup.status import Acceptance, Rates, Standing, StatusReport, UnitStatus, UnmatchedFile
+from rollup.model import Acceptance
+from rollup.status import Rates, Standing, StatusReport, UnitStatus, UnmatchedFile
 from rollup.validate import check_values
 
 from conftest import REPO

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from rollup import pipeline
 from rollup.cli import app
 from rollup.config import load_settings
-from rollup.ledger import load_receipts
+from rollup.receipts import load_receipts
 from rollup.status import Standing
 from rollup.render.template import write_blank_template
 

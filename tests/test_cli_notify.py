@@ -10,9 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from rollup.cli import app
-from rollup.config import load_roster
+from rollup.roster import load_roster
 from rollup.notify import CHASE, GAPS, GAPS_FILE, SEND_BACK
-from rollup.sample import DEMO_FAULTY, DEMO_OMITTED, load_city_values, write_sample_inbox
+from rollup.demo.sample import demo, load_city, write_sample_inbox
+
+DEMO_OMITTED, DEMO_FAULTY = demo().omitted, demo().faulty
 
 from conftest import REPO, REPORTS
 from helpers import settings_for
@@ -29,7 +31,7 @@ SENT_BACK = {ROSTER.get(u).email for u in DEMO_FAULTY}
 def demo_inbox(tmp_path_factory):
     """The shipped sample's situation: three units missing, one with an arithmetic error."""
     folder = tmp_path_factory.mktemp("demo")
-    write_sample_inbox(folder, ROSTER, 2019, load_city_values(REPORTS / "expected.json"), omit=DEMO_OMITTED, faulty=DEMO_FAULTY)
+    write_sample_inbox(folder, ROSTER, 2019, load_city(REPORTS / "expected.json"), omit=DEMO_OMITTED, faulty=DEMO_FAULTY)
     return folder
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from rollup.config import ConfigError, load_roster, load_settings
+from rollup.config import ConfigError, load_settings
+from rollup.roster import load_roster
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "编码,单位名称,类别,别名,联系人,电话,邮箱,截止日期\n"
@@ -78,7 +79,7 @@ def test_roster_from_xlsx(tmp_path):
 @pytest.mark.parametrize(
     "body, words",
     [
-        ("D1,商务局,部门x,,,,,\n", ["第 2 行", "类别"]),
+        ("D1,商务局,,,,,,\n", ["第 2 行", "类别"]),
         ("D1,商务局,部门,,,,,\nD1,财政局,部门,,,,,\n", ["第 3 行", "编码 D1"]),
         ("D1,商务局,部门,,,,,2020-13-40\n", ["第 2 行", "截止日期"]),
         ("D1,商务局,部门,,,,,\nD2,乐清市商务局,部门,,,,,\n", ["重复"]),

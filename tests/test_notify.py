@@ -8,7 +8,8 @@ import pytest
 
 from rollup.notify import CHASE, GAPS_FILE, SEND_BACK, plan_reminders, write_gaps
 from rollup.ledger import Ledger
-from rollup.notify.compose import gaps_document, gaps_subject, place
+from rollup.findings import finding_rows
+from rollup.notify.compose import gaps_document, gaps_subject
 from rollup.notify.layout import Document, Section, grid, to_html, to_text
 from rollup.status import Standing, StatusReport, UnitStatus
 
@@ -87,9 +88,11 @@ def test_gaps_eml_without_workbook_or_smtp_config_has_no_attachment(tmp_path, re
     assert message.get_content_type() == "multipart/alternative"
 
 
-def test_place_names_table_row_and_column_in_the_forms_words(ed2019, bad_findings):
+def test_finding_rows_name_table_row_and_column_in_the_forms_words(ed2019, bad_findings):
     finding = next(f for f in bad_findings if f.rule == "column_total" and f.column == "natural")
-    assert place(ed2019, finding) == ("依申请表", "三(七)总计", "自然人列")
+    (row,) = finding_rows([finding], ed2019)
+    assert (row.table_words, row.row_words, row.column_words) == ("依申请表", "三(七)总计", "自然人列")
+    assert (row.table, row.row, row.column, row.title) == ("B", "3.7", "natural", "依申请表每一列：三(七)总计等于各项办理结果之和")
 
 
 def test_html_escapes_every_piece_of_user_text():

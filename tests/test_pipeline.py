@@ -11,7 +11,7 @@ from rollup import pipeline
 from rollup.forms import editions
 from rollup.ingest import read_submission
 from rollup.render.consolidation import write_outputs
-from rollup.sample import load_city_values
+from rollup.demo.sample import load_city
 from rollup.validate import check_values, validate
 
 from conftest import REPORTS
@@ -34,7 +34,7 @@ def digests(folder: Path) -> dict[str, tuple[str, float]]:
 
 def test_74_units_sum_to_the_published_city_tables(tmp_path, inbox):
     result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
-    city = load_city_values(REPORTS / "expected.json")
+    city = load_city(REPORTS / "expected.json").values
     assert len(result.units) == 74 and len(result.received) == 74 and result.missing == []
     assert result.findings == []
     assert set(result.values) == set(city)
@@ -127,4 +127,4 @@ def test_units_that_send_their_report_itself_are_consolidated_like_templates(tmp
     commerce = next(u for u in result.units if u.unit.name == "乐清市商务局")
     assert commerce.counted and commerce.submission.file == report and commerce.submission.values == values
     assert result.missing == [] and result.findings == []
-    assert result.values == load_city_values(REPORTS / "expected.json")
+    assert result.values == load_city(REPORTS / "expected.json").values

@@ -7,7 +7,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from python_calamine import CalamineWorkbook
 
 from rollup import codesheet
-from rollup.config import Unit
+from rollup.roster import Unit
 from rollup.forms import editions
 from rollup.ingest import read_submission
 from rollup.render.form import COVER_SHEET, EXPLANATION_SHEET, Span, form_workbook, label_spans, pad

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from rollup.cli import app
 from rollup.ingest import read_submission
-from rollup.ingest.document import decode_text
+from rollup.text import decode_text
 
 REAL = ["yueqing-2019-city.txt", "yueqing-govoffice-2021.txt", "yueqing-commerce-2020.txt"]
 
@@ -196,7 +196,7 @@ def test_a_text_without_the_tables_is_not_a_report():
 
 
 def test_region_own_report_is_not_an_unknown_unit():
-    from rollup.config import load_roster
+    from rollup.roster import load_roster
     from rollup.validate import validate
 
     roster = load_roster(REPO / "config" / "units.csv", "乐清市")

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from rollup.config import load_roster, load_settings
+from rollup.config import load_settings
+from rollup.roster import load_roster
 from rollup.forms import edition_for_year
 from rollup.validate import check_values
-from rollup.sample import (
-    DEMO_FAULTY,
-    DEMO_OMITTED,
-    apply_fault,
-    load_city_values,
-    split_city,
-    write_sample_inbox,
-)
+from rollup.demo.sample import apply_fault, apportion, demo, load_city, split_city, write_sample_inbox
+
+DEMO_OMITTED, DEMO_FAULTY = demo().omitted, demo().faulty
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT.parent / "shared" / "reports" / "expected.json"
@@ -31,13 +27,18 @@ def roster():
 
 
 @pytest.fixture(scope="module")
-def city():
-    return load_city_values(EXPECTED)
+def city_report():
+    return load_city(EXPECTED)
 
 
 @pytest.fixture(scope="module")
-def split(roster, city):
-    return split_city(EDITION, city, list(roster))
+def city(city_report):
+    return city_report.values
+
+
+@pytest.fixture(scope="module")
+def split(roster, city_report):
+    return split_city(EDITION, city_report.values, list(roster), notes=city_report.notes)
 
 
 def test_roster_has_49_departments_and_25_townships(roster):
@@ -123,18 +124,17 @@ def test_a_big_decrease_never_takes_a_unit_below_zero(roster, city):
 
 
 def test_apportion_respects_caps_and_adds_up():
-    from rollup.sample import _apportion
-
-    assert _apportion(10, [1, 100], caps=[8, 3]) == [7, 3]
-    assert _apportion(5, [0, 0, 0]) == [2, 2, 1]  # no weights: spread evenly
-    assert sum(_apportion(1000, [0.3, 2.5, 0, 7.1])) == 1000
+    assert apportion(10, [1, 100], caps=[8, 3]) == [7, 3]
+    assert apportion(5, [0, 0, 0]) == [2, 2, 1]  # no weights: spread evenly
+    assert sum(apportion(1000, [0.3, 2.5, 0, 7.1])) == 1000
     with pytest.raises(ValueError):
-        _apportion(10, [1, 1], caps=[4, 5])
+        apportion(10, [1, 1], caps=[4, 5])
 
 
-def test_split_is_deterministic(roster, city, split):
-    assert split_city(EDITION, city, list(roster), seed=2019) == split
-    assert split_city(EDITION, city, list(roster), seed=7) != split
+def test_split_is_deterministic(roster, city_report, split):
+    again = split_city(EDITION, city_report.values, list(roster), seed=2019, notes=city_report.notes)
+    assert again == split
+    assert split_city(EDITION, city_report.values, list(roster), seed=7, notes=city_report.notes) != split
 
 
 def test_split_looks_like_a_city(roster, split, city):
@@ -192,7 +192,7 @@ def test_demo_choices_are_in_the_roster(roster):
     assert len(DEMO_FAULTY) == 1 and set(DEMO_FAULTY) <= ids - set(DEMO_OMITTED)
 
 
-def test_write_sample_inbox(tmp_path, roster, city, split):
+def test_write_sample_inbox(tmp_path, roster, city_report, split):
     import openpyxl
 
     from rollup import codesheet
@@ -201,7 +201,7 @@ def test_write_sample_inbox(tmp_path, roster, city, split):
     (faulty_id,) = DEMO_FAULTY
     kept = [roster.units[0], roster.get(faulty_id), roster.units[-1]]
     omit = [u.id for u in roster if u not in kept]
-    paths = write_sample_inbox(tmp_path, roster, 2019, city, omit=omit, faulty=DEMO_FAULTY)
+    paths = write_sample_inbox(tmp_path, roster, 2019, city_report, omit=omit, faulty=DEMO_FAULTY)
     assert sorted(p.name for p in paths) == sorted(f"{u.name}.xlsx" for u in kept)
     assert sorted(tmp_path.iterdir()) == sorted(paths)
     for unit in kept:
@@ -217,7 +217,7 @@ def test_write_sample_inbox(tmp_path, roster, city, split):
             assert (read[code] or 0) == pytest.approx(expected[code]), (unit.name, code)
 
 
-def test_write_sample_inbox_refuses_unknown_units(tmp_path, roster, city):
+def test_write_sample_inbox_refuses_unknown_units(tmp_path, roster, city_report):
     with pytest.raises(ValueError, match="X99"):
-        write_sample_inbox(tmp_path, roster, 2019, city, omit=["X99"])
+        write_sample_inbox(tmp_path, roster, 2019, city_report, omit=["X99"])
     assert list(tmp_path.iterdir()) == []

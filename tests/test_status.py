@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from rollup import codesheet, pipeline
 from rollup.cli import app
-from rollup.config import load_roster, load_settings
+from rollup.config import load_settings
+from rollup.roster import load_roster
 from rollup.ingest import read_submission
 from rollup.status import Standing
 
@@ -103,6 +104,7 @@ def test_files_that_match_no_unit_come_with_the_closest_roster_names(office, all
 
 
 def test_accepting_findings_survives_re_runs_and_same_figures_but_lapses_when_they_change(office, all_74):
+    pipeline.track(office)
     acceptance, covered = pipeline.accept(office, "商务局", "B.3.7.natural", "跨年度合并办理，经核实属实")
     assert {f.rule for f in covered} == {"column_total", "balance"}
     unit = standings(office)["乐清市商务局"]
@@ -129,6 +131,9 @@ def test_accepting_findings_survives_re_runs_and_same_figures_but_lapses_when_th
 
 
 def test_accept_refuses_what_cannot_be_accepted(office):
+    with pytest.raises(LookupError, match="请先运行 rollup consolidate"):
+        pipeline.accept(office, "商务局", "row_total", "理由")  # nothing recorded yet
+    pipeline.track(office)
     with pytest.raises(ValueError, match="既不是问题代码"):
         pipeline.accept(office, "商务局", "B.99.natural", "理由")
     with pytest.raises(LookupError, match="没有与“blank_cell”相关的问题"):
@@ -197,8 +202,12 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
 
     second = fill_template(office.inbox / "乐清市商务局.xlsx", office.inbox / "乐清市商务局（二）.xlsx", {"A.rules.made": 3})
     stamp(second, datetime(2020, 2, 15))
+    stale = runner.invoke(app, ["history", "商务局", *config])  # the ledger does not know it yet
+    assert stale.exit_code == 0 and "收件箱在上次汇总后有变化" in stale.output and "共 1 版" in stale.output
+    assert runner.invoke(app, ["status", "--as-of", "2020-02-20", *config]).exit_code == 0
     shown = runner.invoke(app, ["history", "商务局", *config])
     assert shown.exit_code == 0, shown.output
+    assert "收件箱在上次汇总后有变化" not in shown.output and "以此版为准" in shown.output
     assert "共 2 版" in shown.output and "主动公开" in shown.output and "（A.rules.made）：0 → 3" in shown.output
 
     done = runner.invoke(app, ["consolidate", "--as-of", "2020-02-20", *config])
@@ -207,7 +216,7 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     workbook = openpyxl.load_workbook(office.outbox / "2019" / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx")
     checked = list(workbook["校验问题"].iter_rows(values_only=True))
     findings = [dict(zip(checked[0], r)) for r in checked[1:] if r[0] == "乐清市商务局"]
-    decided = {f["规则"]: f["处理"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"}
+    decided = {f["问题代码"]: f["处理"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"}
     assert decided == {"row_total": "已说明：口径差异", "column_total": None, "balance": None, "duplicate_submission": None}
     assert {f["单位说明"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"} == {EXPLANATION}
     rows = list(workbook["报送情况"].iter_rows(values_only=True))

@@ -2,9 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from rollup.config import Roster, Unit
+from rollup.roster import Roster, Unit
 from rollup.model import Submission
-from rollup.validate import CATALOGUE, check_identity, check_values, validate
+from rollup.findings import catalogue
+from rollup.validate import check_identity, check_values, validate
 
 
 def rules_of(findings):
@@ -125,11 +126,11 @@ def test_wrong_edition_message_says_send_it_back():
 
 
 def test_validate_never_raises_on_an_unreadable_submission():
-    refused = Submission.refused(Path("/nonexistent/broken.xlsx"), "unreadable_file", "坏了")
+    refused = Submission.refused(Path("/nonexistent/broken.xlsx"), "unreadable_file", reason="坏了")
     checked = validate(refused, roster=ROSTER, year=2019)
     assert [f.rule for f in checked.findings] == ["unreadable_file"]
 
 
 def test_every_spec_rule_is_in_the_catalogue(ed2019, ed2021):
     for edition in (ed2019, ed2021):
-        assert {r.id for r in edition.rules} <= set(CATALOGUE)
+        assert {r.id for r in edition.rules} <= set(catalogue())

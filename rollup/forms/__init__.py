@@ -7,13 +7,23 @@ aggregator and renderer all take their tables, codes, labels and rules from here
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import resources
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from rollup.forms.codes import CellPlace, Number, cell_code, format_number, is_cell_code, parse_cell_code
+
+__all__ = [
+    "Block", "Cell", "CellKind", "CellPlace", "Claim", "Column", "Edition", "Headline", "Number", "Part", "Place",
+    "Row", "RuleLine", "SumRule", "Table", "cell_code", "edition_for_year", "editions", "format_number",
+    "is_cell_code", "parse_cell_code",
+]
+
 CellKind = Literal["count", "signed", "money"]
+Severity = Literal["error", "warning"]
 
 
 class _Spec(BaseModel):
@@ -77,17 +87,17 @@ class Table(_Spec):
     @cached_property
     def cells(self) -> tuple[Cell, ...]:
         return tuple(
-            Cell(code=f"{self.id}.{row.code}.{col.code}", table=self.id, row=row, column=col)
+            Cell(code=cell_code(self.id, row.code, col.code), table=self.id, row=row, column=col)
             for block in self.blocks
             for row in block.rows
             for col in block.columns
         )
 
-    def row(self, code: str) -> Row:
-        return next(r for b in self.blocks for r in b.rows if r.code == code)
+    def row(self, code: str) -> Row | None:
+        return next((r for b in self.blocks for r in b.rows if r.code == code), None)
 
-    def column(self, code: str) -> Column:
-        return next(c for b in self.blocks for c in b.columns if c.code == code)
+    def column(self, code: str) -> Column | None:
+        return next((c for b in self.blocks for c in b.columns if c.code == code), None)
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -104,14 +114,67 @@ class Table(_Spec):
 
 class SumRule(_Spec):
     """``sum(left) == sum(right)``, applied within each row (operands are column codes)
-    or within each column (operands are row codes) of one table."""
+    or within each column (operands are row codes) of one table. ``title`` is the rule in the
+    form's words (README, 校验问题); ``message`` the finding's text, with ``{where}``, ``{left}``
+    and ``{right}`` filled in."""
 
     id: str
     table: str
     each: Literal["row", "column"]
     left: tuple[str, ...]
     right: tuple[str, ...]
+    title: str
     message: str
+    severity: Severity = "error"
+
+    def lines(self, table: Table, codes: frozenset[str]) -> list[RuleLine]:
+        """The rule written out for every row (or column) of ``table`` whose operands are all
+        cells of the form."""
+        lines = []
+        for line in table.rows if self.each == "row" else table.columns:
+
+            def code(operand: str, line_code: str = line.code) -> str:
+                row, column = (line_code, operand) if self.each == "row" else (operand, line_code)
+                return cell_code(table.id, row, column)
+
+            left, right = tuple(map(code, self.left)), tuple(map(code, self.right))
+            if not codes.issuperset(left + right):
+                continue
+            # a finding sits on the line, and on the total's cell when one cell is the total
+            row, column = (line.code, None) if self.each == "row" else (None, line.code)
+            if len(self.left) == 1:
+                row, column = (row, self.left[0]) if self.each == "row" else (self.left[0], column)
+            lines.append(RuleLine(self, table.id, row, column, left, right))
+        return lines
+
+
+class RuleLine(NamedTuple):
+    """One instance of a sum rule: ``sum(left) == sum(right)`` on these cells, and where in the
+    form a finding about it belongs."""
+
+    rule: SumRule
+    table: str
+    row: str | None
+    column: str | None
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.left + self.right
+
+
+class Place(NamedTuple):
+    """A place in the form in a clerk's words: table name, row name, column label (blank parts
+    where the place is a whole table, row or column)."""
+
+    table: str
+    row: str = ""
+    column: str = ""
+
+    @property
+    def words(self) -> str:
+        return " ".join(part for part in self if part)
 
 
 class Headline(_Spec):
@@ -159,6 +222,8 @@ class Edition(_Spec):
         codes = set(self.codes)
         for rule in self.rules:
             table = self.table(rule.table)
+            if table is None:
+                raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown table {rule.table}")
             lines = table.columns if rule.each == "row" else table.rows
             known = {line.code for line in lines}
             unknown = [o for o in rule.left + rule.right if o not in known]
@@ -189,20 +254,39 @@ class Edition(_Spec):
     def cell(self, code: str) -> Cell:
         return self.cell_index[code]
 
-    def table(self, table_id: str) -> Table:
-        return next(t for t in self.tables if t.id == table_id)
+    def table(self, table_id: str) -> Table | None:
+        return next((t for t in self.tables if t.id == table_id), None)
 
-    def where(self, table_id: str, row: str | None = None, column: str | None = None) -> str:
-        """A place in the form in the words a clerk uses, e.g. ``依申请表 三(七)总计 自然人列``."""
-        table = self.table(table_id)
-        parts = [table.name]
-        if row is not None:
-            parts.append(table.row(row).name)
-        if column is not None:
-            parts.append(f"{table.column(column).label}列")
-        return " ".join(parts)
+    @cached_property
+    def rule_lines(self) -> tuple[RuleLine, ...]:
+        """Every sum rule written out over the rows or columns it applies to."""
+        codes = frozenset(self.codes)
+        return tuple(line for rule in self.rules for line in rule.lines(self.table(rule.table), codes))
 
-    def headline_figures(self, values: dict) -> list[tuple[str, float | int]]:
+    def place(self, table_id: str | None, row: str | None = None, column: str | None = None) -> Place:
+        """A place in the form in the words a clerk uses; codes this edition does not know (a
+        finding from a report of another edition) are shown as they are."""
+        table = self.table(table_id) if table_id else None
+        if table is None:
+            return Place(table_id or "", row or "", column or "")
+        found_row = table.row(row) if row else None
+        found_column = table.column(column) if column else None
+        return Place(
+            table.name,
+            found_row.name if found_row else (row or ""),
+            f"{found_column.label}列" if found_column else (column or ""),
+        )
+
+    def where(self, table_id: str | None, row: str | None = None, column: str | None = None) -> str:
+        """A place in the form as one phrase, e.g. ``依申请表 三(七)总计 自然人列``."""
+        return self.place(table_id, row, column).words
+
+    def describe(self, code: str) -> str:
+        """A cell code in words with the code beside it: ``依申请表 一、本年新收 自然人列（B.1.natural）``."""
+        cell = self.cell_index.get(code)
+        return f"{self.where(cell.table, cell.row.code, cell.column.code)}（{code}）" if cell else code
+
+    def headline_figures(self, values: Mapping[str, Number]) -> list[tuple[str, Number]]:
         return [(h.label, sum(values.get(c, 0) for c in h.codes)) for h in self.headlines]
 
     def covers(self, year: int) -> bool:

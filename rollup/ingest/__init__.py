@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from rollup.ingest.document import SUFFIXES as REPORT_SUFFIXES
 from rollup.ingest.report import read_report
 from rollup.ingest.workbook import read_workbook
 from rollup.model import Submission
+from rollup.text import UnreadableText
 
 READERS: dict[str, Callable[[Path], Submission]] = {
     ".xlsx": read_workbook,
@@ -25,13 +27,28 @@ def read_submission(path: Path) -> Submission:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         kinds = "、".join(sorted(READERS))
-        return Submission.refused(path, "unsupported_format", f"文件 {path.name} 的格式（{path.suffix or '无扩展名'}）暂不支持，可读取：{kinds}")
+        return Submission.refused(path, "unsupported_format", suffix=path.suffix or "无扩展名", kinds=kinds)
     try:
         return reader(path)
+    except UnreadableText as exc:
+        return Submission.refused(path, "unreadable_file", reason=str(exc))
     except Exception as exc:  # a hostile or strange file must never stop the run: it becomes a finding
-        return Submission.refused(path, "unreadable_file", f"文件 {path.name} 读取失败：{type(exc).__name__}: {exc}")
+        return Submission.refused(
+            path, "unreadable_file", reason="文件已损坏或内容与扩展名不符", detail=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def is_candidate(path: Path) -> bool:
     """Files a clerk would count as submissions: not hidden, not Office lock files."""
     return path.is_file() and not path.name.startswith((".", "~$"))
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file's content: what makes two files the same submission."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Literal
 
-from rollup.forms import CellKind
-from rollup.model import Number
+from rollup.forms import CellKind, Number
 
 Status = Literal["number", "blank", "not_applicable", "invalid"]
 
@@ -60,20 +58,9 @@ def read_cell(raw: object, kind: CellKind = "count") -> Reading:
     return Reading("number", _tidy(value), note=note, text=text)
 
 
-def cell_text(value: object) -> str:
-    """A raw workbook cell as the text a person typed: calamine gives whole numbers as floats
-    (2019.0) and dates as date objects."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (date, datetime)):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
-
-
 def _tidy(value: float | int) -> Number:
-    """Whole numbers as int; money keeps at most 4 decimals (万元 to the yuan)."""
+    """Whole numbers as int; other numbers rounded to 6 decimals, which drops float noise
+    ("0.1 + 0.2") while keeping every yuan of an amount in 万元 (4 decimals)."""
     if isinstance(value, float):
         if value.is_integer():
             return int(value)

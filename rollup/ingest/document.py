@@ -5,11 +5,12 @@ cell from a number that was never there."""
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from rollup.text import decode_text
 
 BLANK = "\u2400"  # an empty table cell; never occurs in real text
 
@@ -30,36 +31,9 @@ class Document:
     has_text: bool = True
 
 
-class UnreadableText(ValueError):
-    """The bytes of a text file are in no encoding a Chinese office uses."""
-
-
 def read_document(path: Path) -> Document:
     suffix = Path(path).suffix.lower()
     return _EXTRACTORS[suffix](Path(path))
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (with BOM, or without BOM when the zero bytes give it
-    away) or GB18030 (which covers GBK and GB2312). Detected, in that order, never assumed: a
-    generic detector guesses wrongly on short Chinese texts, these four are what offices use."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding)
-    if 0 in data:
-        # Only UTF-16 puts zero bytes in text: the high byte of every ASCII character (digits,
-        # spaces, line breaks), which comes first in big-endian order.
-        big_endian = data[0::2].count(0) > data[1::2].count(0)
-        try:
-            return data.decode("utf-16-be" if big_endian else "utf-16-le")
-        except UnicodeDecodeError:
-            raise UnreadableText("文字编码无法识别（支持 UTF-8、GB18030/GBK、UTF-16）") from None
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableText("文字编码无法识别（支持 UTF-8、GB18030/GBK、UTF-16）")
 
 
 def text_lines(text: str, place: str = "第{}行") -> tuple[Line, ...]:

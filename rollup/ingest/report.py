@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from rollup.forms import Edition, edition_for_year, editions
+from rollup.findings import Finding
+from rollup.forms import Edition, Number, edition_for_year, editions
 from rollup.ingest.document import Line, read_document
 from rollup.ingest.tables import TableReading, label_key, normalize, read_table
-from rollup.model import Finding, Number, Severity, Submission, format_number
-
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+from rollup.model import Submission
 
 _FOOTER = re.compile(r"[-—–―]+\s*\d+\s*[-—–―]+|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|https?://\S+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -131,10 +130,8 @@ def _year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
     year = int(stated[1]) if stated else (int(period[1]) if period else None)
     if stated and period and int(period[1]) != int(stated[1]):
         return year, [
-            Finding(
-                "conflicting_year", ERROR,
-                f"标题为 {stated[1]} 年度，统计期限为 {period[1]} 年 1 月 1 日至 {period[2]} 年 12 月 31 日，请单位核实报告年度",
-                file=file, expected=int(stated[1]), actual=int(period[1]),
+            Finding.of(
+                "conflicting_year", file=file, expected=int(stated[1]), actual=int(period[1]), period_end=period[2]
             )
         ]
     return year, []
@@ -167,7 +164,7 @@ def _meta(text: str) -> dict[str, str]:
 
 def _missing_parts(edition: Edition, headings: dict[str, int], file: str) -> list[Finding]:
     return [
-        Finding("missing_part", WARNING, f"报告缺少第{part.number}部分“{part.heading}”", file=file, table=part.table)
+        Finding.of("missing_part", file=file, table=part.table, number=part.number, heading=part.heading)
         for part in edition.parts
         if part.number not in headings
     ]
@@ -187,13 +184,14 @@ def _narrative_checks(edition: Edition, lines: list[Line], values: dict[str, Num
         if stated == table_sum:
             continue
         first = edition.cell(claim.codes[0])
-        cells = edition.where(first.table, first.row.code, first.column.code) if len(claim.codes) == 1 else f"{edition.table(first.table).name}中{claim.label}各项"
+        one = len(claim.codes) == 1
+        cells = edition.where(first.table, first.row.code, first.column.code) if one else None
         findings.append(
-            Finding(
-                "narrative_mismatch", WARNING,
-                f"总体情况写“{match.group().strip()}”，{cells}合计为 {format_number(table_sum)}，两者不一致",
-                file=file, table=first.table, row=first.row.code if len(claim.codes) == 1 else None,
-                column=first.column.code, source=_place_of(lines, match.start()), expected=table_sum, actual=stated,
+            Finding.of(
+                "narrative_mismatch", edition=edition, file=file, table=first.table,
+                row=first.row.code if one else None, column=first.column.code,
+                source=_place_of(lines, match.start()), expected=table_sum, actual=stated,
+                sentence=match.group().strip(), cells=cells or f"{edition.where(first.table)}中{claim.label}各项",
             )
         )
     return findings
@@ -213,9 +211,7 @@ def read_report(path: Path) -> Submission:
     path = Path(path)
     document = read_document(path)
     if not document.has_text:
-        return Submission.refused(
-            path, "no_text_layer", f"文件 {path.name} 是扫描件或图片（没有文字层），无法读取其中的表格，请单位提供 Word 文件或可复制文字的 PDF"
-        )
+        return Submission.refused(path, "no_text_layer")
     lines = [Line(normalize(line.text), line.place) for line in document.lines]
     lines = [line for line in lines if not _FOOTER.fullmatch(line.text.strip())]
     title = _title(lines)
@@ -224,16 +220,15 @@ def read_report(path: Path) -> Submission:
     layout = _layout_of(lines, year)
     edition, headings, sections = layout.edition, layout.headings, layout.sections
     if not sections:
-        return Submission.refused(
-            path, "not_a_report", f"文件 {path.name} 中找不到年度报告的统计表（二、主动公开 三、依申请公开 四、复议诉讼），不是年度报告或格式无法识别"
-        )
+        parts = " ".join(part.heading for part in edition.parts if part.table)
+        return Submission.refused(path, "not_a_report", parts=parts)
     reading = TableReading(edition, path.name)
     for table in edition.tables:
         if table.id in sections:
             read_table(reading, table, sections[table.id])
         else:
             part = next(p for p in edition.parts if p.table == table.id)
-            reading.finding("missing_table", ERROR, f"报告中找不到“{part.heading}”部分的{table.name}", table=table.id)
+            reading.finding("missing_table", table=table.id, heading=part.heading)
     first_table = min(headings[p.number] for p in edition.parts if p.table and p.number in headings)
     findings += reading.findings + _missing_parts(edition, headings, path.name)
     findings += _narrative_checks(edition, lines[:first_table], reading.values, path.name)

@@ -10,12 +10,10 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 
-from rollup.forms import Cell, Edition, Row, Table
+from rollup.findings import Finding
+from rollup.forms import Cell, Edition, Number, Row, Table
 from rollup.ingest.cells import read_cell
 from rollup.ingest.document import BLANK, Line
-from rollup.model import Finding, Number, Severity
-
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NUMBERING = re.compile(r"[一二三四五六七八九十]+、|\d+[.、]")
@@ -145,16 +143,18 @@ class TableReading:
     marks: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
-    def finding(self, rule: str, severity: Severity, message: str, **place) -> None:
-        self.findings.append(Finding(rule=rule, severity=severity, message=message, file=self.file, **place))
+    def finding(self, rule: str, **place_and_words) -> None:
+        self.findings.append(Finding.of(rule, edition=self.edition, file=self.file, **place_and_words))
 
     def put(self, cell: Cell, token: _Token | None, place: str) -> None:
         """One cell from one token; ``None`` is a cell the layout shows as blank."""
         reading = read_cell(None if token is None or token.text == BLANK else token.text, cell.kind)
         self.sources[cell.code] = place
         if reading.status == "invalid":
-            where = self.edition.where(cell.table, cell.row.code, cell.column.code)
-            self.finding("not_a_number", ERROR, f"{where}：“{reading.text}”不是数字", table=cell.table, row=cell.row.code, column=cell.column.code, source=place)
+            self.finding(
+                "not_a_number", table=cell.table, row=cell.row.code, column=cell.column.code, source=place,
+                text=reading.text,
+            )
             return
         self.values[cell.code] = reading.value
         if reading.note:
@@ -171,18 +171,18 @@ class TableReading:
 
     def blank_finding(self, blanks: list[Cell], place: str) -> None:
         first = blanks[0]
-        where = self.edition.where(first.table, first.row.code)
         columns = "、".join(c.column.label for c in blanks)
         self.finding(
-            "blank_cell", WARNING, f"{where}：{columns} {len(blanks)} 格空白，按 0 计",
-            table=first.table, row=first.row.code, column=first.column.code if len(blanks) == 1 else None, source=place,
+            "blank_cell", table=first.table, row=first.row.code,
+            column=first.column.code if len(blanks) == 1 else None, source=place,
+            cells=f"{columns} {len(blanks)} 格" if len(blanks) > 1 else "",
         )
 
 
 def read_table(reading: TableReading, table: Table, lines: list[Line]) -> None:
     groups = _groups(_tokens(lines))
     if not groups:
-        reading.finding("incomplete_table", ERROR, f"{table.name}（{table.title}）中没有任何数字", table=table.id)
+        reading.finding("incomplete_table", table=table.id, what=f"“{table.title}”中没有任何数字")
         return
     if table.orientation == "wide":
         _read_wide(reading, table, [t for g in groups for t in g.values])
@@ -191,8 +191,8 @@ def read_table(reading: TableReading, table: Table, lines: list[Line]) -> None:
     missing = [cell for cell in table.cells if cell.code not in reading.values]
     if missing and not any(f.rule == "ambiguous_cells" and f.table == table.id for f in reading.findings):
         reading.finding(
-            "incomplete_table", ERROR, f"{table.name}不完整，报告中缺少 {len(missing)} 格：{_describe(table, missing)}",
-            table=table.id, row=missing[0].row.code, source=groups[-1].values[-1].place,
+            "incomplete_table", table=table.id, row=missing[0].row.code, source=groups[-1].values[-1].place,
+            where=table.name, what=f"报告中缺少 {len(missing)} 格：{_describe(table, missing)}",
         )
 
 
@@ -213,8 +213,8 @@ def _read_wide(reading: TableReading, table: Table, values: list[_Token]) -> Non
     cells = list(table.cells)
     if len(values) > len(cells):
         reading.finding(
-            "ambiguous_cells", ERROR, f"{table.name}应有 {len(cells)} 个数，报告中有 {len(values)} 个，无法判断各数属于哪一格",
-            table=table.id, source=values[0].place,
+            "ambiguous_cells", table=table.id, source=values[0].place, expected=len(cells), actual=len(values),
+            numbers="",
         )
         return
     placed = _layout(values, len(cells)) or values  # otherwise the numbers stop part-way, in order
@@ -229,10 +229,8 @@ def _read_tall(reading: TableReading, table: Table, groups: list[_Group]) -> Non
     for number, group in enumerate(groups):
         matched = _match_rows(label_key(group.text), keys, next_row)
         if not matched:
-            label = " ".join(group.text.split())[-40:]
             reading.finding(
-                "extra_row", WARNING, f"{table.name}中有一行“{label}”不是表格规定的行，其数字未计入汇总",
-                table=table.id, source=group.values[0].place,
+                "extra_row", table=table.id, source=group.values[0].place, label=" ".join(group.text.split())[-40:]
             )
             continue
         cells = [columns[rows[i].code] for i in matched]
@@ -274,12 +272,7 @@ def _place_group(reading: TableReading, table: Table, rows: list[Row], cells: li
         reading.put_row(row_cells, [None] * len(row_cells), place)  # a label with nothing after it: a blank row
     row_cells = cells[-1]
     if len(values) > len(row_cells):
-        where = reading.edition.where(table.id, rows[-1].code)
-        reading.finding(
-            "ambiguous_cells", ERROR,
-            f"{where}：应有 {len(row_cells)} 个数，报告中有 {len(values)} 个（{' '.join(v.text for v in values)}），无法判断各数属于哪一列",
-            table=table.id, row=rows[-1].code, source=place,
-        )
+        _ambiguous(reading, table, rows[-1], len(row_cells), values, place)
         return
     placed = _layout(values, len(row_cells))
     if placed is not None:
@@ -287,12 +280,15 @@ def _place_group(reading: TableReading, table: Table, rows: list[Row], cells: li
     elif last_group:
         reading.put_row(row_cells[: len(values)], values, place)  # cut short: the rest is absent
     else:
-        where = reading.edition.where(table.id, rows[-1].code)
-        reading.finding(
-            "ambiguous_cells", ERROR,
-            f"{where}：应有 {len(row_cells)} 个数，报告中只有 {len(values)} 个（{' '.join(v.text for v in values)}），无法判断各数属于哪一列",
-            table=table.id, row=rows[-1].code, source=place,
-        )
+        _ambiguous(reading, table, rows[-1], len(row_cells), values, place)
+
+
+def _ambiguous(reading: TableReading, table: Table, row: Row, width: int, values: list[_Token], place: str) -> None:
+    numbers = f"（{' '.join(v.text for v in values)}）"
+    reading.finding(
+        "ambiguous_cells", table=table.id, row=row.code, source=place, expected=width, actual=len(values),
+        numbers=numbers,
+    )
 
 
 def _layout(values: list[_Token], width: int) -> list[_Token | None] | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl.utils.cell import coordinate_to_tuple
 from python_calamine import CalamineWorkbook
 
 from rollup import codesheet
-from rollup.forms import Edition, editions
-from rollup.ingest.cells import cell_text, read_cell
-from rollup.model import Finding, Severity, Submission
+from rollup.findings import Finding
+from rollup.forms import Cell, Edition, editions
+from rollup.ingest.cells import read_cell
+from rollup.model import Submission
+from rollup.text import cell_text
 
 
 class _Grid:
@@ -26,7 +27,7 @@ class _Grid:
             if sheet not in self._workbook.sheet_names:
                 raise KeyError(sheet)
             self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        row, col = coordinate_to_tuple(cell)
+        row, col = codesheet.cell_position(cell)
         rows = self._sheets[sheet]
         if row > len(rows) or col > len(rows[row - 1]):
             return None
@@ -39,48 +40,43 @@ def read_workbook(path: Path) -> Submission:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine has many error types for damaged files; all mean the same here
-        return Submission.refused(path, "unreadable_file", f"文件 {path.name} 无法打开，可能已损坏或不是 Excel 文件（{exc}）")
+        return Submission.refused(path, "unreadable_file", reason="可能已损坏或不是 Excel 文件", detail=str(exc))
     codemap = None
     if codesheet.SHEET in workbook.sheet_names:
         codemap = codesheet.parse(workbook.get_sheet_by_name(codesheet.SHEET).to_python(skip_empty_area=False))
     if codemap is None:
-        return Submission.refused(
-            path, "not_a_template", f"文件 {path.name} 不是本系统下发的填报模板（缺少隐藏的编码表），无法按单元格编码读取"
-        )
+        return Submission.refused(path, "not_a_template", reason="缺少隐藏的编码表，无法按单元格编码读取")
     edition = editions().get(codemap.edition)
     if edition is None:
-        return Submission.refused(path, "not_a_template", f"文件 {path.name} 的模板版本“{codemap.edition}”无法识别")
+        return Submission.refused(path, "not_a_template", reason=f"模板版本“{codemap.edition}”无法识别")
     return _read_template(path, _Grid(workbook), codemap, edition)
 
 
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
     cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
     values, notes, sources, marks, findings = {}, {}, {}, {}, []
+
+    def finding(rule: str, cell: Cell, source: str | None = None, **words: object) -> Finding:
+        return Finding.of(
+            rule, edition=edition, file=path.name, unit=cover["unit"], table=cell.table, row=cell.row.code,
+            column=cell.column.code, source=source, **words,
+        )
+
     for cell in edition.cells:
         location = codemap.locations.get(cell.code)
-        where = edition.where(cell.table, cell.row.code, cell.column.code)
-
-        def finding(rule: str, severity: Severity, message: str, source: str | None = None) -> Finding:
-            return Finding(
-                rule=rule, severity=severity, message=message, file=path.name, unit=cover["unit"],
-                table=cell.table, row=cell.row.code, column=cell.column.code, source=source,
-            )
-
         if location is None:
-            findings.append(finding("missing_cell", Severity.ERROR, f"{where}：模板中找不到这个单元格"))
+            findings.append(finding("missing_cell", cell, reason="模板中找不到这个单元格"))
             continue
         source = f"{location[0]}!{location[1]}"
         try:
             raw = grid.value(*location)
         except KeyError:
-            findings.append(finding("missing_cell", Severity.ERROR, f"{where}：找不到工作表“{location[0]}”", source))
+            findings.append(finding("missing_cell", cell, source, reason=f"找不到工作表“{location[0]}”"))
             continue
         reading = read_cell(raw, cell.kind)
         sources[cell.code] = source
         if reading.status == "invalid":
-            findings.append(
-                finding("not_a_number", Severity.ERROR, f"{where}：“{reading.text}”不是数字", source)
-            )
+            findings.append(finding("not_a_number", cell, source, text=reading.text))
             continue
         values[cell.code] = reading.value
         if reading.note:
@@ -88,7 +84,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         if reading.status in ("blank", "not_applicable"):
             marks[cell.code] = reading.status
         if reading.status == "blank":
-            findings.append(finding("blank_cell", Severity.WARNING, f"{where}：未填写，按 0 计", source))
+            findings.append(finding("blank_cell", cell, source, cells=""))
     return Submission(
         file=path,
         unit=cover["unit"] or None,

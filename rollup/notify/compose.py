@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from rollup.forms import Edition, edition_for_year
-from rollup.model import Finding, format_number
+from rollup.findings import catalogue, finding_rows
+from rollup.forms import Edition, edition_for_year, format_number
+from rollup.model import Acceptance
 from rollup.notify.layout import Document, Section, grid
-from rollup.status import TOTAL, Acceptance, Standing, StatusReport, UnitStatus
-from rollup.validate import CATALOGUE
+from rollup.status import Standing, StatusReport, UnitStatus
 
 GAPS = "gaps"
 CHASE = "催报"
 SEND_BACK = "退回更正"
-SEVERITY_WORDS = {"error": "错误", "warning": "警告"}
-RATE_KEYS = (TOTAL, "部门", "乡镇街道")
+# The finding columns a unit needs to find and fix each problem, with their headers.
+FINDING_COLUMNS = {
+    "severity_words": "类型", "table_words": "表", "row_words": "行", "column_words": "列", "source": "单元格",
+    "message": "问题",
+}  # fmt: skip
 
 
 def cn_date(day: date | datetime) -> str:
@@ -80,8 +83,7 @@ def _rates_section(report: StatusReport) -> Section:
     )
     rows = [
         (key, r.expected, r.received, r.on_time, percent(r.submission_rate), percent(r.timeliness_rate))
-        for key in RATE_KEYS
-        if (r := report.rates.get(key)) is not None
+        for key, r in report.rates.items()
     ]
     table = grid(("类别", "应报", "已报", "按时报送", "报送率", "及时率"), rows) if rows else None
     return Section("报送率和及时率", (summary,), table, ("报送率 = 已报 ÷ 应报；及时率 = 按时报送 ÷ 应报。",))
@@ -124,34 +126,20 @@ def _unit_title(status: UnitStatus) -> str:
 def findings_section(status: UnitStatus, edition: Edition | None, *, title: str | None = None) -> Section:
     """One unit's open findings, each with its place in the form (table, row, column, cell),
     followed by the unit's own explanation and what the office accepted."""
-    rows = [(SEVERITY_WORDS[str(f.severity)], *place(edition, f), f.source or "", f.message) for f in status.findings]
+    rows = [row.pick(FINDING_COLUMNS) for row in finding_rows(status.findings, edition)]
     notes = []
     if status.file:
         notes.append(f"文件：{status.file}")
     if status.explanation:
         notes.append(f"单位说明：{status.explanation}")
     notes += [f"已说明：{target_words(edition, a.target)}（{a.reason}）" for a in status.accepted]
-    return Section(title, (), grid(("类型", "表", "行", "列", "单元格", "问题"), rows), tuple(notes))
-
-
-def place(edition: Edition | None, finding: Finding) -> tuple[str, str, str]:
-    """Table, row and column of a finding in the form's own words (blank where the finding is
-    about the whole file, table or column)."""
-    if edition is None or finding.table is None:
-        return (finding.table or "", finding.row or "", finding.column or "")
-    try:
-        table = edition.table(finding.table)
-        row = table.row(finding.row).name if finding.row else ""
-        column = f"{table.column(finding.column).label}列" if finding.column else ""
-    except StopIteration:  # a finding from another edition's file: show its codes
-        return (finding.table, finding.row or "", finding.column or "")
-    return (table.name, row, column)
+    return Section(title, (), grid(tuple(FINDING_COLUMNS.values()), rows), tuple(notes))
 
 
 def target_words(edition: Edition | None, target: str) -> str:
     """What an acceptance refers to: a rule by its title, or a cell by its place in the form."""
-    if target in CATALOGUE:
-        return CATALOGUE[target].title
+    if target in catalogue():
+        return catalogue()[target].title
     if edition is not None and target in edition.cell_index:
         cell = edition.cell(target)
         return edition.where(cell.table, cell.row.code, cell.column.code)

@@ -21,6 +21,7 @@ from rollup.notify.compose import (
 from rollup.notify.mime import Letter, build_message, write_eml
 from rollup.notify.smtp import Delivery, MailSetupError, send_letters
 from rollup.status import StatusReport, UnitStatus
+from rollup.text import safe_file_name
 
 GAPS_FILE = "缺报情况.eml"
 REMINDER_FOLDER = "提醒"
@@ -133,7 +134,7 @@ def reminder_folder(settings: Settings, year: int) -> Path:
 
 
 def reminder_path(settings: Settings, year: int, status: UnitStatus, kind: str) -> Path:
-    return reminder_folder(settings, year) / f"{kind}-{status.unit.name}.eml"
+    return reminder_folder(settings, year) / f"{kind}-{safe_file_name(status.unit.name)}.eml"
 
 
 def _local(moment: datetime) -> datetime:

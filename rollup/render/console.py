@@ -6,15 +6,18 @@ from collections import Counter
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rollup.aggregate import Consolidation
-from rollup.config import Unit
-from rollup.forms import editions
-from rollup.ledger import HistoryEntry
-from rollup.model import Finding, Submission, format_number
+from rollup.findings import FindingRow, finding_rows
+from rollup.forms import editions, format_number
+from rollup.model import Submission
+from rollup.notify import Delivery, ReminderPlan
 from rollup.render.consolidation import Outputs
+from rollup.roster import Unit
 from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus
+from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
 
@@ -95,12 +98,15 @@ def _print_findings(console: Console, report: StatusReport) -> None:
         table.add_row(u.unit.name, str(u.standing), str(len(u.errors)), str(warnings), str(len(u.accepted_findings)))
     console.print(table)
     for u in flagged:
-        for finding in u.errors[:MAX_LISTED]:
-            console.print(f"  [red]错误[/red] {u.unit.name}：{finding.message}{_place(finding)}")
-        for finding in u.accepted_findings[:MAX_LISTED]:
-            console.print(f"  [green]已说明[/green] {u.unit.name}：{finding.message}（{u.reason(finding)}）")
+        for row in finding_rows(u.errors[:MAX_LISTED]):
+            console.print(f"  [red]错误[/red] {u.unit.name}：{row.message}{_place(row)}")
+        for finding, row in zip(u.accepted_findings[:MAX_LISTED], finding_rows(u.accepted_findings[:MAX_LISTED])):
+            console.print(f"  [green]已说明[/green] {u.unit.name}：{row.message}（{u.reason(finding)}）")
         if u.explanation and (u.errors or u.accepted_findings):
             console.print(f"  [dim]单位说明：{u.explanation}[/dim]")
+
+
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
 
 
 def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
@@ -110,14 +116,14 @@ def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
         if s.edition:
             head += f"  单位 {s.unit or '（未填写）'}，年度 {s.year or '（未填写）'}，格式 {s.edition}年版"
         console.print(head)
-        for f in s.findings:
-            word = "[red]错误[/red]" if f.is_error else "[yellow]警告[/yellow]"
-            console.print(f"  {word} {f.message}{_place(f)}")
+        for row in finding_rows(s.findings, editions().get(s.edition or "")):
+            style = _SEVERITY_STYLE[row.severity]
+            console.print(f"  [{style}]{row.severity_words}[/{style}] {row.message}{_place(row)}")
 
 
-def _place(finding: Finding) -> str:
+def _place(row: FindingRow) -> str:
     """Where in the file, when that is a cell (a file name alone is already in the message)."""
-    return f"  [dim]（{finding.source}）[/dim]" if finding.source and finding.source != finding.file else ""
+    return f"  [dim]（{row.source}）[/dim]" if row.source and row.source != row.file else ""
 
 
 def print_history(console: Console, unit: Unit, year: int, entries: list[HistoryEntry]) -> None:
@@ -131,23 +137,53 @@ def print_history(console: Console, unit: Unit, year: int, entries: list[History
         v = entry.version
         errors = sum(f.is_error for f in v.findings)
         source = RECEIVED_FROM.get(v.received_from, v.received_from)
+        counts = "（上次汇总以此版为准）" if entry.counted else ""
         console.print(
             f"第 {number} 版：{'、'.join(entry.names)}，收到 {v.received_at:%Y-%m-%d %H:%M}（{source}），"
-            f"{'有错误 ' + str(errors) + ' 个' if errors else '无错误'}，警告 {len(v.findings) - errors} 个"
+            f"{'有错误 ' + str(errors) + ' 个' if errors else '无错误'}，警告 {len(v.findings) - errors} 个{counts}"
         )
         if number > 1 and not entry.changes:
             console.print("  与上一版数字相同")
-        for change in entry.changes[:MAX_LISTED * 3]:
-            console.print(f"  {_cell_words(edition, change.code)}：{_shown(change.before)} → {_shown(change.after)}")
+        for change in entry.changes[: MAX_LISTED * 3]:
+            words = edition.describe(change.code) if edition else change.code
+            console.print(f"  {words}：{_shown(change.before)} → {_shown(change.after)}")
 
 
 RECEIVED_FROM = {"mtime": "按文件修改时间", "option": "按 --received-at", "receipts": "按收件登记"}
 
 
-def _shown(value) -> str:
+def _shown(value: float | int | None) -> str:
     return "（无）" if value is None else format_number(value)
 
 
-def _cell_words(edition, code: str) -> str:
-    cell = edition.cell_index.get(code) if edition else None
-    return f"{edition.where(cell.table, cell.row.code, cell.column.code)}（{code}）" if cell else code
+# --- emails ------------------------------------------------------------------------------------
+
+
+def print_deliveries(console: Console, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        if d.sent:
+            console.print(f"[green]已发送[/green] {escape(d.letter.subject)} → {escape('、'.join(d.accepted))}")
+        if d.error:
+            kept = f"（邮件已保存：{d.letter.eml}）" if d.letter.eml else ""
+            word = "部分收件人未收到" if d.sent else "未发送"
+            console.print(f"[red]{word}[/red] {escape(d.letter.subject)}：{escape(d.error)}{escape(kept)}")
+    failed = sum(1 for d in deliveries if d.error)
+    if deliveries and failed:
+        console.print(f"[red]共 {len(deliveries)} 封，{failed} 封未能全部送达；已送达的均已记入台账[/red]")
+
+
+def print_reminder_plan(console: Console, plan: ReminderPlan, *, interval_days: int, dry_run: bool) -> None:
+    for status, kind, when in plan.recent:
+        console.print(
+            f"[dim]跳过[/dim] {escape(status.unit.name)}：已于 {when:%Y-%m-%d %H:%M} 发送{kind}邮件，"
+            f"{interval_days} 天内不再重复（--force 可强制发送）"
+        )
+    for status in plan.no_email:
+        phone = "，".join(x for x in (status.unit.contact, status.unit.phone) if x)
+        console.print(f"[yellow]无邮箱[/yellow] {escape(status.unit.name)}：名册中没有邮箱，请电话联系{escape(phone)}")
+    if not plan.letters:
+        console.print("没有需要发送的提醒邮件")
+    elif dry_run:
+        console.print(f"试运行：已写入 {len(plan.letters)} 封提醒邮件（未发送）：")
+        for letter in plan.letters:
+            console.print(f"  {escape(letter.subject)} → {escape('、'.join(letter.recipients))}  {letter.eml}")

@@ -14,8 +14,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation
+from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.outputs import write_atomically, write_text_atomically
-from rollup.render.findings import findings_frame
 from rollup.render.form import form_workbook
 from rollup.status import StatusReport, UnitStatus
 
@@ -109,12 +109,14 @@ def detail_frame(result: Consolidation) -> pd.DataFrame:
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
     """The findings table, with what the office decided (已说明 and why) and the unit's own 说明
     beside the findings of the version that counts."""
-    frame = findings_frame(result.findings)
+    findings = result.findings
     decided = {f: f"已说明：{u.reason(f)}" for u in status.units for f in u.accepted_findings}
     explained = {u.file: u.explanation for u in status.units if u.file and u.explanation}
-    frame["处理"] = [decided.get(f, "") for f in result.findings]
-    frame["单位说明"] = [explained.get(f.file, "") for f in result.findings]
-    return frame
+    rows = [
+        [*row.pick(FINDING_HEADERS), decided.get(f, ""), explained.get(f.file, "")]
+        for f, row in zip(findings, finding_rows(findings, result.edition), strict=True)
+    ]
+    return pd.DataFrame(rows, columns=[*FINDING_HEADERS.values(), "处理", "单位说明"], dtype=object)
 
 
 def rates_frame(status: StatusReport) -> pd.DataFrame:

@@ -3,22 +3,14 @@ already carrying the unit's name, the year and the contact on record."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from rollup.config import Unit
 from rollup.forms import Edition
 from rollup.outputs import write_atomically
 from rollup.render.form import form_workbook
-
-_ILLEGAL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def safe_file_name(name: str) -> str:
-    """``name`` usable as a file name on Windows and Unix: illegal characters become "_"."""
-    cleaned = _ILLEGAL.sub("_", name).strip().strip(".")
-    return cleaned or "_"
+from rollup.roster import Unit
+from rollup.text import safe_file_name
 
 
 def write_templates(edition: Edition, year: int, units: Iterable[Unit], folder: Path) -> list[Path]:
