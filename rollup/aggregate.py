@@ -64,9 +64,19 @@ class Consolidation:
         return [u for u in self.received if not u.counted]
 
     @property
+    def sent(self) -> list[tuple[UnitReport, Submission]]:
+        """Every unit that sent something, with the submission that counts for it."""
+        return [(u, u.submission) for u in self.units if u.submission is not None]
+
+    @property
+    def summed(self) -> list[tuple[UnitReport, Submission]]:
+        """Every unit in the sums, with its submission."""
+        return [(u, s) for u, s in self.sent if u.counted]
+
+    @property
     def submissions(self) -> list[Submission]:
         """Every file read for this year, counted or not."""
-        seen = [u.submission for u in self.received]
+        seen = [s for _, s in self.sent]
         seen += [s for u in self.units for s in u.superseded]
         return seen + list(self.unmatched)
 
@@ -96,12 +106,12 @@ def consolidate(
         else:
             by_unit[submission.unit_id].append(submission)
     reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, order) for unit in roster)
-    counted = [r for r in reports if r.counted]
+    counted = [(r.unit, r.submission) for r in reports if r.counted and r.submission is not None]
     return Consolidation(
         region=roster.region,
         year=year,
         edition=edition,
-        values=sum_values(edition, [r.submission for r in counted]),
+        values=sum_values(edition, [s for _, s in counted]),
         notes=_gather_notes(counted),
         units=reports,
         unmatched=tuple(unmatched),
@@ -123,8 +133,13 @@ def _unit_report(
     if not older:
         return UnitReport(unit, newest, counted=counted)
     note = Finding.of(
-        "duplicate_submission", file=newest.file.name, unit=unit.name, source=newest.file.name,
-        unit_name=unit.name, count=len(newest_first), newest=newest.file.name,
+        "duplicate_submission",
+        file=newest.file.name,
+        unit=unit.name,
+        source=newest.file.name,
+        unit_name=unit.name,
+        count=len(newest_first),
+        newest=newest.file.name,
         older="、".join(s.file.name for s in older),
     )
     return UnitReport(unit, newest.with_findings([note]), tuple(older), counted)
@@ -139,10 +154,10 @@ def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Num
     return totals
 
 
-def _gather_notes(reports: list[UnitReport]) -> dict[str, str]:
+def _gather_notes(counted: list[tuple[Unit, Submission]]) -> dict[str, str]:
     """Notes by cell across units, each prefixed by the unit that wrote it."""
     notes: dict[str, list[str]] = defaultdict(list)
-    for report in reports:
-        for code, note in report.submission.notes.items():
-            notes[code].append(f"{report.unit.name}：{note}")
+    for unit, submission in counted:
+        for code, note in submission.notes.items():
+            notes[code].append(f"{unit.name}：{note}")
     return {code: "；".join(texts) for code, texts in notes.items()}

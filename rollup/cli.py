@@ -66,10 +66,12 @@ AsOfOption = Annotated[
 ReceivedAtOption = Annotated[
     datetime | None,
     typer.Option(
-        "--received-at", parser=_moment, metavar="DATE",
+        "--received-at",
+        parser=_moment,
+        metavar="DATE",
         help='本次首次见到的文件按此时间登记为收到时间（默认取文件修改时间），如 2020-01-20 或 "2020-01-20 15:30"。',
     ),
-]  # fmt: skip
+]
 
 
 class OutputFormat(StrEnum):
@@ -90,10 +92,14 @@ def _user_errors(kept: str = "") -> Iterator[None]:
 
 
 _OS_ERRORS = {
-    errno.ENOENT: "找不到文件或文件夹", errno.EACCES: "没有读写权限", errno.EPERM: "没有读写权限",
-    errno.ENOSPC: "磁盘空间不足", errno.EISDIR: "这是一个文件夹，不是文件", errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOENT: "找不到文件或文件夹",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
     errno.EROFS: "磁盘是只读的",
-}  # fmt: skip
+}
 
 
 def _words(exc: Exception) -> str:
@@ -123,7 +129,9 @@ def _progress(paths: list[Path]) -> Iterable[Path]:
 
 def _stale_notice(settings: Settings, year: int | None) -> None:
     if pipeline.inbox_changed(settings, year):
-        console.print("[yellow]提示：收件箱在上次汇总后有变化，以下按台账中上次汇总的结果；运行 rollup status 可更新。[/yellow]")
+        console.print(
+            "[yellow]提示：收件箱在上次汇总后有变化，以下按台账中上次汇总的结果；运行 rollup status 可更新。[/yellow]"
+        )
 
 
 @app.command()

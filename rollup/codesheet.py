@@ -49,7 +49,12 @@ def cell_position(address: str) -> tuple[int, int]:
 
 def rows(edition: str, locations: dict[str, tuple[str, str]]) -> list[tuple]:
     """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``."""
-    head = [HEADER, ("format", "", "", MARKER), ("format_version", "", "", FORMAT_VERSION), ("edition", "", "", edition)]
+    head = [
+        HEADER,
+        ("format", "", "", MARKER),
+        ("format_version", "", "", FORMAT_VERSION),
+        ("edition", "", "", edition),
+    ]
     return head + [(key, sheet, cell, "") for key, (sheet, cell) in locations.items()]
 
 
@@ -60,7 +65,7 @@ def parse(table: list[list]) -> CodeMap | None:
     constants: dict[str, str] = {}
     locations: dict[str, tuple[str, str]] = {}
     for line in table[1:]:
-        key, sheet, cell, value = (list(line) + ["", "", "", ""])[:4]
+        key, sheet, cell, value = ([*list(line), "", "", "", ""])[:4]
         if not key:
             continue
         if sheet and cell:

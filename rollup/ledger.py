@@ -206,9 +206,12 @@ class Ledger:
                 "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
             ).fetchone()
             reading = {
-                "year": submission.year, "unit_id": submission.unit_id, "unit_text": submission.unit,
-                "edition": submission.edition, "explanation": submission.explanation,
-            }  # fmt: skip
+                "year": submission.year,
+                "unit_id": submission.unit_id,
+                "unit_text": submission.unit,
+                "edition": submission.edition,
+                "explanation": submission.explanation,
+            }
             if row is None:
                 cursor = self._db.execute(
                     "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
@@ -216,10 +219,14 @@ class Ledger:
                     " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
                     " :year, :unit_id, :unit_text, :edition, :explanation)",
                     {
-                        "sha256": sha256, "size": size, "file_name": submission.file.name,
-                        "received_at": _iso(receipt.at), "received_from": receipt.source, "first_seen": _iso(seen_at),
+                        "sha256": sha256,
+                        "size": size,
+                        "file_name": submission.file.name,
+                        "received_at": _iso(receipt.at),
+                        "received_from": receipt.source,
+                        "first_seen": _iso(seen_at),
                         **reading,
-                    },  # fmt: skip
+                    },
                 )
                 version_id = int(cursor.lastrowid or 0)
             else:
@@ -230,8 +237,9 @@ class Ledger:
                     {**reading, "id": version_id},
                 )
                 if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
-                    _iso(receipt.at), "receipts",
-                ):  # fmt: skip
+                    _iso(receipt.at),
+                    "receipts",
+                ):
                     self._db.execute(
                         "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
                         (_iso(receipt.at), version_id),
@@ -254,10 +262,21 @@ class Ledger:
             "INSERT INTO findings (submission_id, seq, rule, severity, table_id, row_code, column_code, source,"
             " expected, actual, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (version_id, seq, f.rule, str(f.severity), f.table, f.row, f.column, f.source, f.expected, f.actual,
-                 f.message)
+                (
+                    version_id,
+                    seq,
+                    f.rule,
+                    str(f.severity),
+                    f.table,
+                    f.row,
+                    f.column,
+                    f.source,
+                    f.expected,
+                    f.actual,
+                    f.message,
+                )
                 for seq, f in enumerate(submission.findings)
-            ],  # fmt: skip
+            ],
         )
 
     def version(self, version_id: int) -> Version:
@@ -271,16 +290,22 @@ class Ledger:
         return self._versions("year = ? AND unit_id = ?", (year, unit_id))
 
     def _versions(self, where: str, params: tuple[object, ...]) -> list[Version]:
-        rows = self._db.execute(
-            f"SELECT * FROM submissions WHERE {where} ORDER BY received_at, id", params
-        ).fetchall()
+        rows = self._db.execute(f"SELECT * FROM submissions WHERE {where} ORDER BY received_at, id", params).fetchall()
         findings = self._findings([row["id"] for row in rows])
         return [
             Version(
-                id=r["id"], sha256=r["sha256"], size=r["size"], file_name=r["file_name"], year=r["year"],
-                unit_id=r["unit_id"], unit_text=r["unit_text"], edition=r["edition"],
-                received_at=datetime.fromisoformat(r["received_at"]), received_from=r["received_from"],
-                first_seen=datetime.fromisoformat(r["first_seen"]), explanation=r["explanation"],
+                id=r["id"],
+                sha256=r["sha256"],
+                size=r["size"],
+                file_name=r["file_name"],
+                year=r["year"],
+                unit_id=r["unit_id"],
+                unit_text=r["unit_text"],
+                edition=r["edition"],
+                received_at=datetime.fromisoformat(r["received_at"]),
+                received_from=r["received_from"],
+                first_seen=datetime.fromisoformat(r["first_seen"]),
+                explanation=r["explanation"],
                 findings=tuple(
                     Finding(**{**f, "file": r["file_name"], "unit": r["unit_text"] or ""}) for f in findings[r["id"]]
                 ),
@@ -303,10 +328,16 @@ class Ledger:
         for r in rows:
             found[r["submission_id"]].append(
                 {
-                    "rule": r["rule"], "severity": Severity(r["severity"]), "table": r["table_id"],
-                    "row": r["row_code"], "column": r["column_code"], "source": r["source"],
-                    "expected": r["expected"], "actual": r["actual"], "message": r["message"],
-                }  # fmt: skip
+                    "rule": r["rule"],
+                    "severity": Severity(r["severity"]),
+                    "table": r["table_id"],
+                    "row": r["row_code"],
+                    "column": r["column_code"],
+                    "source": r["source"],
+                    "expected": r["expected"],
+                    "actual": r["actual"],
+                    "message": r["message"],
+                }
             )
         return found
 
@@ -342,9 +373,12 @@ class Ledger:
             return None
         counted = self._db.execute("SELECT unit_id, submission_id FROM counted WHERE year = ?", (year,))
         return Run(
-            year=year, finished_at=datetime.fromisoformat(row["finished_at"]), as_of=date.fromisoformat(row["as_of"]),
-            inbox_state=row["inbox_state"], counted={r["unit_id"]: r["submission_id"] for r in counted},
-        )  # fmt: skip
+            year=year,
+            finished_at=datetime.fromisoformat(row["finished_at"]),
+            as_of=date.fromisoformat(row["as_of"]),
+            inbox_state=row["inbox_state"],
+            counted={r["unit_id"]: r["submission_id"] for r in counted},
+        )
 
     # --- acceptances ---------------------------------------------------------------------------
 
@@ -352,9 +386,15 @@ class Ledger:
         with self._db:
             self._db.execute(
                 "INSERT INTO acceptances (year, unit_id, target, reason, accepted_at, figures) VALUES (?, ?, ?, ?, ?, ?)",
-                (year, acceptance.unit_id, acceptance.target, acceptance.reason, _iso(acceptance.accepted_at),
-                 json.dumps(acceptance.figures, ensure_ascii=False)),
-            )  # fmt: skip
+                (
+                    year,
+                    acceptance.unit_id,
+                    acceptance.target,
+                    acceptance.reason,
+                    _iso(acceptance.accepted_at),
+                    json.dumps(acceptance.figures, ensure_ascii=False),
+                ),
+            )
 
     def acceptances(self, year: int, unit_id: str | None = None) -> list[Acceptance]:
         """The office's acceptances for ``year`` (of one unit, or all), oldest first."""
@@ -365,7 +405,9 @@ class Ledger:
         rows = self._db.execute(query + " ORDER BY accepted_at, id", params)
         return [
             Acceptance(
-                unit_id=r["unit_id"], target=r["target"], reason=r["reason"],
+                unit_id=r["unit_id"],
+                target=r["target"],
+                reason=r["reason"],
                 accepted_at=datetime.fromisoformat(r["accepted_at"]),
                 figures=tuple((str(place), str(figure)) for place, figure in json.loads(r["figures"])),
             )
@@ -375,9 +417,16 @@ class Ledger:
     # --- messages ------------------------------------------------------------------------------
 
     def record_message(
-        self, *, year: int, unit_id: str | None, kind: str, recipients: list[str], subject: str,
-        sent_at: datetime, eml: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        year: int,
+        unit_id: str | None,
+        kind: str,
+        recipients: list[str],
+        subject: str,
+        sent_at: datetime,
+        eml: str | None,
+    ) -> None:
         """Record one message actually sent (kind "gaps", "催报" or "退回更正")."""
         with self._db:
             self._db.execute(

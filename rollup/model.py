@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rollup.findings import Finding
 from rollup.forms import Number
@@ -50,7 +51,7 @@ class Submission:
         return self.meta.get("explanation") or None
 
     @classmethod
-    def refused(cls, path: Path, rule: str, *, detail: str | None = None, **words: object) -> Submission:
+    def refused(cls, path: Path, rule: str, *, detail: str | None = None, **words: Any) -> Submission:
         """A file that could not be read at all: no values, one error naming the file."""
         finding = Finding.of(rule, file=path.name, source=path.name, detail=detail, **words)
         try:

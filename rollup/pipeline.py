@@ -50,7 +50,8 @@ def inbox_state(inbox: Path, year: int) -> str:
     """A digest of the year's inbox files (names, sizes, modification times): equal digests mean
     nothing was added, removed or changed, without reading a single file."""
     digest = hashlib.sha256()
-    for path in sum(inbox_files(inbox, year), []):
+    flat, dated = inbox_files(inbox, year)
+    for path in flat + dated:
         stat = path.stat()
         digest.update(f"{path.relative_to(inbox).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
@@ -143,18 +144,28 @@ def track(
         arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
         unique, copies = _one_file_per_content(arrived, recorded)
         result = consolidate(
-            unique, roster, edition_for_year(year), year, exclude_invalid=exclude_invalid,
+            unique,
+            roster,
+            edition_for_year(year),
+            year,
+            exclude_invalid=exclude_invalid,
             newest=lambda s: recorded[s.file].order,
-        )  # fmt: skip
+        )
         result = replace(result, other_years=tuple(other_years))
         counted = {r.unit.id: recorded[r.submission.file] for r in result.units if r.submission is not None}
         versions: dict[str, list[Version]] = {}
         for version in ledger.versions(year):
             versions.setdefault(version.unit_id or "", []).append(version)
         report = status_report(
-            result, roster, deadline=settings.deadline(year), as_of=as_of, versions=versions, counted=counted,
-            acceptances=ledger.acceptances(year), copies=copies,
-        )  # fmt: skip
+            result,
+            roster,
+            deadline=settings.deadline(year),
+            as_of=as_of,
+            versions=versions,
+            counted=counted,
+            acceptances=ledger.acceptances(year),
+            copies=copies,
+        )
         ledger.record_run(
             Run(year, datetime.now(), as_of, state, {unit_id: version.id for unit_id, version in counted.items()})
         )
@@ -162,16 +173,21 @@ def track(
 
 
 def _record_all(
-    ledger: Ledger, submissions: list[Submission], inbox: Path, receipts: Mapping[str, datetime],
+    ledger: Ledger,
+    submissions: list[Submission],
+    inbox: Path,
+    receipts: Mapping[str, datetime],
     given: datetime | None,
-) -> dict[Path, Version]:  # fmt: skip
+) -> dict[Path, Version]:
     """Record every submission of a run; the ledger's version of each file."""
     seen_at = datetime.now()
     recorded = {}
     for submission in submissions:
         sha256, size = fingerprint(submission.file)
         receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
-        recorded[submission.file] = ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at)
+        recorded[submission.file] = ledger.record(
+            submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at
+        )
     return recorded
 
 
@@ -212,9 +228,14 @@ def inbox_changed(settings: Settings, year: int | None = None) -> bool:
 
 
 def accept(
-    settings: Settings, unit_name: str, target: str, reason: str, *, year: int | None = None,
+    settings: Settings,
+    unit_name: str,
+    target: str,
+    reason: str,
+    *,
+    year: int | None = None,
     at: datetime | None = None,
-) -> tuple[Acceptance, list[Finding]]:  # fmt: skip
+) -> tuple[Acceptance, list[Finding]]:
     """Accept the findings about ``target`` (a finding code such as blank_cell, or a cell code
     such as B.3.7.natural) of the unit's report that counted in the year's last run, with the
     office's ``reason``. Returns the acceptance and the findings it covers now. It holds across
@@ -233,10 +254,12 @@ def accept(
         if not covered:
             raise LookupError(f"{unit.name}当前的报告 {version.file_name} 中没有与“{target}”相关的问题")
         acceptance = Acceptance(
-            unit_id=unit.id, target=target, reason=reason.strip(),
+            unit_id=unit.id,
+            target=target,
+            reason=reason.strip(),
             accepted_at=(at or datetime.now()).replace(microsecond=0),
             figures=acceptance_figures(target, version.findings, ledger.values(version.id)),
-        )  # fmt: skip
+        )
         ledger.accept(acceptance, year)
     return acceptance, covered
 

@@ -19,10 +19,17 @@ ROSTER_COLUMNS = ("编码", "单位名称", "类别", "别名", "联系人", "�
 REQUIRED_ROSTER_COLUMNS = ("编码", "单位名称", "类别")
 SUGGESTION_CUTOFF = 65  # rapidfuzz WRatio, 0-100: below it a roster name is no real suggestion
 _FIELDS = {
-    "id": "编码", "name": "单位名称", "category": "类别", "aliases": "别名",
-    "contact": "联系人", "phone": "电话", "email": "邮箱", "deadline": "截止日期",
-    "active_from": "启用年份", "active_until": "停用年份",
-}  # fmt: skip
+    "id": "编码",
+    "name": "单位名称",
+    "category": "类别",
+    "aliases": "别名",
+    "contact": "联系人",
+    "phone": "电话",
+    "email": "邮箱",
+    "deadline": "截止日期",
+    "active_from": "启用年份",
+    "active_until": "停用年份",
+}
 
 
 class Unit(BaseModel):

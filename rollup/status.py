@@ -128,7 +128,7 @@ def covers(target: str, finding: Finding) -> bool:
     return finding.row in (None, row) and finding.column in (None, column)
 
 
-def _number(value) -> str:
+def _number(value: Number | None) -> str:
     return "" if value is None else format_number(value)
 
 
@@ -137,7 +137,9 @@ def _figure(finding: Finding) -> tuple[str, str]:
     return place, f"{_number(finding.expected)}|{_number(finding.actual)}"
 
 
-def acceptance_figures(target: str, findings: Iterable[Finding], values: Mapping[str, Number]) -> tuple[tuple[str, str], ...]:
+def acceptance_figures(
+    target: str, findings: Iterable[Finding], values: Mapping[str, Number]
+) -> tuple[tuple[str, str], ...]:
     """What an acceptance of ``target`` refers to in a version with ``findings`` and ``values``."""
     figures = [_figure(f) for f in findings if covers(target, f)]
     if is_cell_code(target):
@@ -149,7 +151,10 @@ def is_accepted(finding: Finding, acceptance: Acceptance, values: Mapping[str, N
     """An acceptance holds for a finding while the figures it was given on are unchanged."""
     if not covers(acceptance.target, finding) or _figure(finding) not in acceptance.figures:
         return False
-    return not is_cell_code(acceptance.target) or (acceptance.target, _number(values.get(acceptance.target))) in acceptance.figures
+    return (
+        not is_cell_code(acceptance.target)
+        or (acceptance.target, _number(values.get(acceptance.target))) in acceptance.figures
+    )
 
 
 # --- building the report -----------------------------------------------------------------------
@@ -182,9 +187,18 @@ def unit_status(
     else:
         standing = Standing.LATE if late > 0 else Standing.ON_TIME
     return UnitStatus(
-        unit=unit, standing=standing, deadline=deadline, received_at=first, days_late=late if late > 0 else None,
-        findings=open_findings, accepted=tuple(in_force), explanation=counted.explanation,
-        file=counted.file.name, versions=len(versions), late_received=late > 0, accepted_findings=accepted,
+        unit=unit,
+        standing=standing,
+        deadline=deadline,
+        received_at=first,
+        days_late=late if late > 0 else None,
+        findings=open_findings,
+        accepted=tuple(in_force),
+        explanation=counted.explanation,
+        file=counted.file.name,
+        versions=len(versions),
+        late_received=late > 0,
+        accepted_findings=accepted,
     )
 
 
@@ -227,8 +241,12 @@ def status_report(
         earlier = [v for v in versions.get(report.unit.id, ()) if version and v.order < version.order]
         units.append(
             unit_status(
-                report.unit, deadline=deadline, as_of=as_of, versions=earlier + ([version] if version else []),
-                counted=report.submission, acceptances=accepted.get(report.unit.id, ()),
+                report.unit,
+                deadline=deadline,
+                as_of=as_of,
+                versions=earlier + ([version] if version else []),
+                counted=report.submission,
+                acceptances=accepted.get(report.unit.id, ()),
             )
         )
     unmatched = tuple(
@@ -236,7 +254,12 @@ def status_report(
     )
     superseded = [old.file.name for report in result.units for old in report.superseded]
     return StatusReport(
-        region=result.region, year=result.year, as_of=as_of, units=tuple(units), unmatched=unmatched,
-        duplicates=tuple(superseded) + tuple(copies), rates=rates(units),
+        region=result.region,
+        year=result.year,
+        as_of=as_of,
+        units=tuple(units),
+        unmatched=unmatched,
+        duplicates=tuple(superseded) + tuple(copies),
+        rates=rates(units),
         headlines=tuple(result.edition.headline_figures(result.values)),
     )

@@ -39,7 +39,11 @@ def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 (with BOM, or without BOM when the zero bytes give it
     away) or GB18030 (which covers GBK and GB2312). Detected, in that order, never assumed: a
     generic detector guesses wrongly on short Chinese texts, these four are what offices use."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding)
     if 0 in data:

@@ -41,7 +41,9 @@ def check_values(
     """Every arithmetic rule of the form, on the cells that are present (absent cells are never
     taken as 0: a rule with a missing operand is not evaluated)."""
     sources = sources or {}
-    findings = [f for code, value in values.items() if code in edition.cell_index for f in _cell_kind(edition, code, value)]
+    findings = [
+        f for code, value in values.items() if code in edition.cell_index for f in _cell_kind(edition, code, value)
+    ]
     findings += [f for line in edition.rule_lines if (f := _sum_line(edition, line, values)) is not None]
     return [replace(f, source=sources.get(_total_cell(f))) if f.row and f.column else f for f in findings]
 
@@ -52,12 +54,15 @@ def _total_cell(finding: Finding) -> str:
 
 def _cell_kind(edition: Edition, code: str, value: Number) -> list[Finding]:
     cell = edition.cell(code)
-    at = dict(edition=edition, table=cell.table, row=cell.row.code, column=cell.column.code, actual=value)
     if cell.kind != "signed" and value < 0:
-        return [Finding.of("negative_value", **at)]
-    if cell.kind != "money" and not float(value).is_integer():
-        return [Finding.of("not_whole_number", **at)]
-    return []
+        rule = "negative_value"
+    elif cell.kind != "money" and not float(value).is_integer():
+        rule = "not_whole_number"
+    else:
+        return []
+    return [
+        Finding.of(rule, edition=edition, table=cell.table, row=cell.row.code, column=cell.column.code, actual=value)
+    ]
 
 
 def _sum_line(edition: Edition, line: RuleLine, values: Mapping[str, Number]) -> Finding | None:
@@ -67,8 +72,15 @@ def _sum_line(edition: Edition, line: RuleLine, values: Mapping[str, Number]) ->
     if abs(left - right) < _TOLERANCE:
         return None
     return Finding.of(
-        line.rule.id, edition=edition, table=line.table, row=line.row, column=line.column,
-        expected=right, actual=left, left=left, right=right,
+        line.rule.id,
+        edition=edition,
+        table=line.table,
+        row=line.row,
+        column=line.column,
+        expected=right,
+        actual=left,
+        left=left,
+        right=right,
     )
 
 
@@ -99,7 +111,5 @@ def check_identity(submission: Submission, *, roster: Roster | None = None, year
         return findings
     if expected.edition != submission.edition:
         used = editions()[submission.edition].name
-        findings.append(
-            Finding.of("wrong_edition", year=submission.year, expected_name=expected.name, used_name=used)
-        )
+        findings.append(Finding.of("wrong_edition", year=submission.year, expected_name=expected.name, used_name=used))
     return findings

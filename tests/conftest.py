@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from rollup.roster import load_roster
-from rollup.forms import editions
 from rollup.demo.sample import load_city, write_sample_inbox
+from rollup.forms import editions
+from rollup.roster import load_roster
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

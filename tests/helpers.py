@@ -15,7 +15,9 @@ def code_locations(path: Path) -> dict[str, tuple[str, str]]:
     """Where a template keeps each code, read from its hidden code sheet with openpyxl."""
     wb = openpyxl.load_workbook(path)
     rows = [list(r) for r in wb[codesheet.SHEET].iter_rows(values_only=True)]
-    return codesheet.parse(rows).locations
+    found = codesheet.parse(rows)
+    assert found is not None, f"{path} has no code sheet"
+    return found.locations
 
 
 def fill_template(template: Path, out: Path, values: dict, cover: dict | None = None) -> Path:

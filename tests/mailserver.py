@@ -78,7 +78,9 @@ def smtp_server(tmp_path: Path, *, security: str = "none", login: bool = False, 
         ca.issue_cert("127.0.0.1").configure_cert(context)
         ca_file = tmp_path / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_file))
-        kwargs.update({"ssl_context": context} if security == "ssl" else {"tls_context": context, "require_starttls": True})
+        kwargs.update(
+            {"ssl_context": context} if security == "ssl" else {"tls_context": context, "require_starttls": True}
+        )
     if login:
         # With implicit TLS aiosmtpd cannot tell the link is encrypted (aiosmtpd issue 281).
         kwargs.update(authenticator=_authenticate, auth_required=True, auth_require_tls=security == "starttls")
@@ -93,8 +95,13 @@ def smtp_server(tmp_path: Path, *, security: str = "none", login: bool = False, 
 def smtp_toml(port: int, *, security: str = "none", login: bool = False, ca_file: Path | None = None) -> str:
     """The [smtp] section of a config file that sends through the test server on ``port``."""
     lines = [
-        "[smtp]", 'host = "127.0.0.1"', f"port = {port}", f'security = "{security}"', "timeout = 10",
-        'from = "乐清市政务公开 <gk@example.gov.cn>"', f'password_env = "{PASSWORD_ENV}"',
+        "[smtp]",
+        'host = "127.0.0.1"',
+        f"port = {port}",
+        f'security = "{security}"',
+        "timeout = 10",
+        'from = "乐清市政务公开 <gk@example.gov.cn>"',
+        f'password_env = "{PASSWORD_ENV}"',
     ]
     lines += [f'username = "{USER}"'] if login else []
     lines += [f'ca_file = "{ca_file.as_posix()}"'] if ca_file else []

@@ -35,8 +35,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from rollup.forms import Edition, Table
-from rollup.forms import Number, format_number
+from rollup.forms import Edition, Number, Table, format_number
 
 Layout = Literal["one_line", "one_per_line"]
 DocxStyle = Literal["tables", "paragraphs"]
@@ -215,11 +214,11 @@ def _tall_grid(spec: ReportSpec, table: Table) -> Grid:
             top += 1
         depth = max(len(c.path) + 1 for c in block.columns)
         spans.append(Span(top, 0, block.corner or "", "corner", rowspan=depth, colspan=stub_depth))
-        for level, pos, levels, breadth, label in _tree([c.path + (c.label,) for c in block.columns], depth):
+        for level, pos, levels, breadth, label in _tree([(*c.path, c.label) for c in block.columns], depth):
             extra = stretch if pos + breadth - 1 == last else 0
             spans.append(Span(top + level, stub_depth + pos, label, "header", rowspan=levels, colspan=breadth + extra))
         top += depth
-        for level, pos, levels, breadth, label in _tree([r.path + (r.label,) for r in block.rows], stub_depth):
+        for level, pos, levels, breadth, label in _tree([(*r.path, r.label) for r in block.rows], stub_depth):
             spans.append(Span(top + pos, level, label, "stub", rowspan=breadth, colspan=levels))
         for i, row in enumerate(block.rows):
             for j, column in enumerate(block.columns):
@@ -234,9 +233,12 @@ def _wide_grid(spec: ReportSpec, table: Table) -> Grid:
     """Groups side by side (行政复议 | 行政诉讼: 未经复议直接起诉, 复议后起诉), each with its
     columns, over one row of values."""
     cells = table.cells
-    paths = [c.row.path + (c.row.label, c.column.label) for c in cells]
+    paths = [(*c.row.path, c.row.label, c.column.label) for c in cells]
     depth = max(len(p) for p in paths)
-    spans = [Span(level, pos, label, "header", rowspan=levels, colspan=breadth) for level, pos, levels, breadth, label in _tree(paths, depth)]
+    spans = [
+        Span(level, pos, label, "header", rowspan=levels, colspan=breadth)
+        for level, pos, levels, breadth, label in _tree(paths, depth)
+    ]
     spans += [Span(depth, i, spec.cell_text(c.code), "value", code=c.code) for i, c in enumerate(cells)]
     return Grid(table, tuple(spans))
 
@@ -393,7 +395,7 @@ def _data_row_one_line(spans: list[Span]) -> list[str]:
         return items + lines
     label, width = stubs[-1].text, LABEL_WIDTH * stubs[-1].colspan
     if len(label) <= width:
-        return items + [f"{label} {lines[0]}", *lines[1:]]
+        return [*items, f"{label} {lines[0]}", *lines[1:]]
     broken = _wrap(label, width)
     return items + broken[:-1] + [f"{broken[-1]}\n{lines[0]}", *lines[1:]]
 
@@ -416,7 +418,7 @@ def _one_per_line(spec: ReportSpec) -> str:
             lines.append("")
         lines += [part.heading, *part.paragraphs]
         if part.grid:
-            lines += _grid_one_per_line(part.grid) + [""]
+            lines += [*_grid_one_per_line(part.grid), ""]
     lines += _sign_off(spec)
     return "\n".join(lines) + "\n"
 
@@ -503,7 +505,10 @@ def write_html(path: Path, spec: ReportSpec) -> Path:
     """The report as saved from the government website: navigation, paragraphs, and the tables
     with rowspan/colspan, ``&nbsp;`` in blank cells."""
     t = spec.convert
-    body = [f"<h1>{t(title(spec))}</h1>", f'<div class="info">发布日期：{spec.year + 1}-01-20　来源：{t(spec.unit)}</div>']
+    body = [
+        f"<h1>{t(title(spec))}</h1>",
+        f'<div class="info">发布日期：{spec.year + 1}-01-20　来源：{t(spec.unit)}</div>',
+    ]
     body.append(_html_paragraph(t(_intro(spec, "统计期限"))))
     for part in _sections(spec):
         body.append(f"<p><strong>{t(part.heading)}</strong></p>")
@@ -533,7 +538,9 @@ def _html_table(grid: Grid, convert: Callable[[str], str]) -> str:
     for row in range(grid.n_rows):
         cells = []
         for span in grid.starting(row):
-            merged = "".join(f' {name}="{n}"' for name, n in (("rowspan", span.rowspan), ("colspan", span.colspan)) if n > 1)
+            merged = "".join(
+                f' {name}="{n}"' for name, n in (("rowspan", span.rowspan), ("colspan", span.colspan)) if n > 1
+            )
             text = html.escape(convert(span.text)) if span.text else "&nbsp;"
             cells.append(f'<td{merged}><p align="center"><span>{text}</span></p></td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -568,7 +575,7 @@ def _pdf_lines(line: str, room: float, size: int) -> list[str]:
             pieces.append(current)
             current = "\t" if line.startswith("\t") else ""
         current += char
-    return pieces + [current]
+    return [*pieces, current]
 
 
 def write_scanned_pdf(path: Path) -> Path:

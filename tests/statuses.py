@@ -3,13 +3,13 @@ the shipped roster and real findings of the validator."""
 
 from datetime import date, datetime
 
-from rollup.roster import load_roster
+from conftest import REPO
+
 from rollup.forms import editions
 from rollup.model import Acceptance
+from rollup.roster import load_roster
 from rollup.status import Rates, Standing, StatusReport, UnitStatus, UnmatchedFile
 from rollup.validate import check_values
-
-from conftest import REPO
 
 AS_OF = date(2020, 2, 10)
 ROSTER = load_roster(REPO / "config" / "units.csv", "乐清市")
@@ -32,20 +32,44 @@ def six_units(findings: tuple) -> StatusReport:
     deadline = date(2020, 1, 31)
     units = (
         UnitStatus(unit("市发改局"), Standing.ON_TIME, deadline, received, None, file="发改.xlsx", versions=1),
-        UnitStatus(unit("市教育局"), Standing.LATE, deadline, datetime(2020, 2, 3, 15), 3, file="教育.xlsx", versions=1, late_received=True),
+        UnitStatus(
+            unit("市教育局"),
+            Standing.LATE,
+            deadline,
+            datetime(2020, 2, 3, 15),
+            3,
+            file="教育.xlsx",
+            versions=1,
+            late_received=True,
+        ),
         UnitStatus(unit("柳市镇"), Standing.MISSING, deadline, None, 10),
         UnitStatus(unit("市信访局"), Standing.MISSING, date(2020, 2, 20), None, None),
         UnitStatus(
-            unit("市商务局"), Standing.TO_CORRECT, deadline, received, None, findings=findings,
-            explanation="本年新收申请较多系<某项目>集中申请", file="商务<局>.xlsx", versions=1,
+            unit("市商务局"),
+            Standing.TO_CORRECT,
+            deadline,
+            received,
+            None,
+            findings=findings,
+            explanation="本年新收申请较多系<某项目>集中申请",
+            file="商务<局>.xlsx",
+            versions=1,
         ),
         UnitStatus(
-            unit("市民政局"), Standing.CORRECTED, deadline, received, None, versions=2,
+            unit("市民政局"),
+            Standing.CORRECTED,
+            deadline,
+            received,
+            None,
+            versions=2,
             accepted=(Acceptance(unit("市民政局").id, "B.1.natural", "系统迁移导致数量偏大", datetime(2020, 2, 5)),),
         ),
     )
     return StatusReport(
-        region="乐清市", year=2019, as_of=AS_OF, units=units,
+        region="乐清市",
+        year=2019,
+        as_of=AS_OF,
+        units=units,
         unmatched=(UnmatchedFile("乐清市商物局.xlsx", "乐清市商物局", ("乐清市商务局", "乐清市民政局")),),
         duplicates=("教育-旧.xlsx",),
         rates={"合计": Rates(6, 4, 3), "部门": Rates(5, 4, 3), "乡镇街道": Rates(1, 0, 0)},

@@ -4,17 +4,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import REPO, REPORTS
+from helpers import fill_template, settings_for
 from typer.testing import CliRunner
 
 from rollup import pipeline
 from rollup.cli import app
 from rollup.config import load_settings
 from rollup.receipts import load_receipts
-from rollup.status import Standing
 from rollup.render.template import write_blank_template
-
-from conftest import REPO, REPORTS
-from helpers import fill_template, settings_for
+from rollup.status import Standing
 
 runner = CliRunner()
 
@@ -29,7 +28,18 @@ def project(tmp_path, all_74):
 
 
 def test_consolidate_end_to_end(project):
-    result = runner.invoke(app, ["consolidate", "--as-of", "2020-02-03", "--received-at", "2020-01-20", "--config", str(project / "rollup.toml")])
+    result = runner.invoke(
+        app,
+        [
+            "consolidate",
+            "--as-of",
+            "2020-02-03",
+            "--received-at",
+            "2020-01-20",
+            "--config",
+            str(project / "rollup.toml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
     assert "未报送 1 家：\n  柳市镇（已逾期 3 天" in result.output
@@ -65,7 +75,12 @@ def test_check_json_contract_and_exit_codes(project, tmp_path, ed2019, city2019)
     entries = json.loads(failed.stdout)
     finding = next(f for f in entries[1]["findings"] if f["rule"] == "column_total")
     assert set(finding) == {"severity", "rule", "table", "row", "column", "message", "source"}
-    assert (finding["severity"], finding["table"], finding["row"], finding["column"]) == ("error", "B", "3.7", "natural")
+    assert (finding["severity"], finding["table"], finding["row"], finding["column"]) == (
+        "error",
+        "B",
+        "3.7",
+        "natural",
+    )
     assert finding["message"] == "依申请表 三(七)总计 自然人列：填报 352，各项合计 351"
 
     text = runner.invoke(app, ["check", str(bad), *config])
@@ -117,7 +132,7 @@ def test_the_shipped_sample_shows_on_time_late_missing_and_to_correct(tmp_path):
     assert (report.rates["合计"].received, report.rates["合计"].on_time) == (71, 68)
 
 
-COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
+COMMANDS = [c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands]
 
 
 def test_the_command_list_is_complete():

@@ -7,18 +7,17 @@ from contextlib import closing
 from email import message_from_bytes, policy
 
 import pytest
-from typer.testing import CliRunner
-
-from rollup.cli import app
-from rollup.roster import load_roster
-from rollup.notify import CHASE, GAPS, GAPS_FILE, SEND_BACK
-from rollup.demo.sample import demo, load_city, write_sample_inbox
-
-DEMO_OMITTED, DEMO_FAULTY = demo().omitted, demo().faulty
-
 from conftest import REPO, REPORTS
 from helpers import settings_for
 from mailserver import PASSWORD, PASSWORD_ENV, free_port, smtp_server, smtp_toml
+from typer.testing import CliRunner
+
+from rollup.cli import app
+from rollup.demo.sample import demo, load_city, write_sample_inbox
+from rollup.notify import CHASE, GAPS, GAPS_FILE, SEND_BACK
+from rollup.roster import load_roster
+
+DEMO_OMITTED, DEMO_FAULTY = demo().omitted, demo().faulty
 
 runner = CliRunner()
 ROSTER = load_roster(REPO / "config" / "units.csv", "乐清市")
@@ -31,7 +30,9 @@ SENT_BACK = {ROSTER.get(u).email for u in DEMO_FAULTY}
 def demo_inbox(tmp_path_factory):
     """The shipped sample's situation: three units missing, one with an arithmetic error."""
     folder = tmp_path_factory.mktemp("demo")
-    write_sample_inbox(folder, ROSTER, 2019, load_city(REPORTS / "expected.json"), omit=DEMO_OMITTED, faulty=DEMO_FAULTY)
+    write_sample_inbox(
+        folder, ROSTER, 2019, load_city(REPORTS / "expected.json"), omit=DEMO_OMITTED, faulty=DEMO_FAULTY
+    )
     return folder
 
 
@@ -73,7 +74,9 @@ def test_consolidate_writes_the_gaps_eml_without_any_mail_settings(tmp_path, dem
 def test_consolidate_send_delivers_over_starttls_and_records_it(tmp_path, demo_inbox, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     with smtp_server(tmp_path, security="starttls", login=True) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port, security="starttls", login=True, ca_file=server.ca_file))
+        settings, config = project(
+            tmp_path, demo_inbox, smtp_toml(server.port, security="starttls", login=True, ca_file=server.ca_file)
+        )
         result = runner.invoke(app, ["consolidate", "--send", *STABLE, *config])
     assert result.exit_code == 0, result.output
     assert "已发送" in result.output and PASSWORD not in result.output
@@ -102,7 +105,9 @@ def test_notify_without_smtp_settings_is_a_configuration_error(tmp_path, demo_in
 def test_notify_with_a_refused_login_never_shows_the_password(tmp_path, demo_inbox, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "not-" + PASSWORD)
     with smtp_server(tmp_path, security="ssl", login=True) as server:
-        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port, security="ssl", login=True, ca_file=server.ca_file))
+        settings, config = project(
+            tmp_path, demo_inbox, smtp_toml(server.port, security="ssl", login=True, ca_file=server.ca_file)
+        )
         result = runner.invoke(app, ["notify", *STABLE, *config])
     assert result.exit_code == 1 and "拒绝登录" in result.output
     assert PASSWORD not in result.output and server.mailbox.delivered == [] and sent(settings) == []

@@ -35,7 +35,7 @@ def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
         ('region = "测试市"\nyear = "二〇一九"\n', ["year"]),
         ('region = "测试市"\nyear = 2019\ncolour = "red"\n', ["colour"]),
         ('region = "测试市"\nyear = 2019\n[paths\n', ["第 3 行"]),
-        ('year = 2019\n', ["region"]),
+        ("year = 2019\n", ["region"]),
     ],
 )
 def test_a_bad_settings_file_names_the_file_and_the_field_or_line(tmp_path, text, words):
@@ -111,8 +111,15 @@ def test_readme_mail_example_is_a_valid_config(tmp_path):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     example = next(block for block in readme.split("```toml\n")[1:] if block.startswith("[smtp]")).split("```")[0]
     settings = _mail_config(tmp_path, example)
-    assert (settings.smtp.host, settings.smtp.effective_port, settings.smtp.security) == ("mail.example.gov.cn", 465, "ssl")
-    assert settings.smtp.sender == "乐清市政务公开 <gk@example.gov.cn>" and settings.smtp.password_env == "ROLLUP_SMTP_PASSWORD"
+    assert (settings.smtp.host, settings.smtp.effective_port, settings.smtp.security) == (
+        "mail.example.gov.cn",
+        465,
+        "ssl",
+    )
+    assert (
+        settings.smtp.sender == "乐清市政务公开 <gk@example.gov.cn>"
+        and settings.smtp.password_env == "ROLLUP_SMTP_PASSWORD"
+    )
     assert settings.notify.recipients == ["gk@example.gov.cn", "leader@example.gov.cn"]
 
 

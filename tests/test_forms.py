@@ -31,7 +31,7 @@ def test_column_total_rule_sums_exactly_the_leaf_rows(ed2019, ed2021):
         rule = next(r for r in edition.rules if r.id == "column_total")
         assert rule.left == ("3.7",)
         assert len(rule.right) == 2 + 8 + 3 + 5 + len(other)
-        assert rule.right[-len(other):] == tuple(other)
+        assert rule.right[-len(other) :] == tuple(other)
 
 
 def test_where_names_a_place_in_the_forms_words(ed2019):

@@ -1,12 +1,11 @@
 import random
 
 import pytest
+from helpers import fill_template, save_as_xls
 
 from rollup.ingest import read_submission
 from rollup.render.template import write_blank_template
 from rollup.validate import validate
-
-from helpers import fill_template, save_as_xls
 
 COVER = {"unit": "乐清市商务局", "year": 2019}
 
@@ -36,7 +35,9 @@ def test_template_round_trip_both_editions(tmp_path, edition_name, year):
     edition = editions()[edition_name]
     template = write_blank_template(edition, year, tmp_path / "模板.xlsx")
     values = random_values(edition)
-    filled = fill_template(template, tmp_path / "已填.xlsx", values, {"unit": "乐清市商务局", "year": year, "contact": "张三"})
+    filled = fill_template(
+        template, tmp_path / "已填.xlsx", values, {"unit": "乐清市商务局", "year": year, "contact": "张三"}
+    )
     submission = read_submission(filled)
     assert submission.edition == edition_name
     assert (submission.unit, submission.year, submission.meta["contact"]) == ("乐清市商务局", year, "张三")
@@ -58,24 +59,31 @@ def test_numbers_typed_as_text_are_numbers(tmp_path, template2019):
     typed = {"B.1.natural": "12", "B.1.commercial": "１２", "B.1.total": "24件", "A.licensing.delta": "减 3"}
     submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", typed, COVER))
     assert {code: submission.values[code] for code in typed} == {
-        "B.1.natural": 12, "B.1.commercial": 12, "B.1.total": 24, "A.licensing.delta": -3,
+        "B.1.natural": 12,
+        "B.1.commercial": 12,
+        "B.1.total": 24,
+        "A.licensing.delta": -3,
     }
 
 
 def test_blank_input_cell_reads_as_zero_with_a_warning(tmp_path, template2019, ed2019):
-    values = {code: 0 for code in ed2019.codes}
+    values = dict.fromkeys(ed2019.codes, 0)
     del values["B.3.1.legal"]
     submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", values, COVER))
     assert submission.values["B.3.1.legal"] == 0
     (finding,) = submission.findings
     assert (finding.rule, finding.severity, finding.table, finding.row, finding.column) == (
-        "blank_cell", "warning", "B", "3.1", "legal",
+        "blank_cell",
+        "warning",
+        "B",
+        "3.1",
+        "legal",
     )
     assert finding.source.startswith("依申请公开!") and "三(一)予以公开 法律服务机构列" in finding.message
 
 
 def test_text_that_is_no_number_is_an_error_and_the_cell_stays_absent(tmp_path, template2019, ed2019):
-    values = {code: 0 for code in ed2019.codes}
+    values = dict.fromkeys(ed2019.codes, 0)
     values["C.review.upheld"] = "两件"
     submission = read_submission(fill_template(template2019, tmp_path / "f.xlsx", values, COVER))
     assert "C.review.upheld" not in submission.values

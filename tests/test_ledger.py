@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from helpers import fill_template, settings_for
 
 from rollup import pipeline
 from rollup.config import ConfigError
@@ -14,8 +15,6 @@ from rollup.ingest import read_submission
 from rollup.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, LedgerError
 from rollup.receipts import load_receipts, parse_moment
 from rollup.versions import history
-
-from helpers import fill_template, settings_for
 
 BEFORE_DEADLINE = datetime(2020, 1, 20, 9, 30)
 
@@ -45,7 +44,12 @@ def test_every_submission_is_recorded_on_first_sight_with_its_values_in_canonica
     pipeline.track(office)
     assert office.ledger_path == office.outbox / "rollup.sqlite" and office.ledger_path.is_file()
     (version,) = versions(office, "D01")
-    assert (version.file_name, version.year, version.edition, version.has_errors) == ("乐清市人民政府办公室.xlsx", 2019, "2019", False)
+    assert (version.file_name, version.year, version.edition, version.has_errors) == (
+        "乐清市人民政府办公室.xlsx",
+        2019,
+        "2019",
+        False,
+    )
     assert (version.received_at, version.received_from) == (BEFORE_DEADLINE, "mtime")
     source = office.inbox / version.file_name
     assert version.size == source.stat().st_size and len(version.sha256) == 64
@@ -128,15 +132,23 @@ def test_a_changed_file_is_a_new_version_and_history_shows_cell_by_cell_changes(
     pipeline.track(office)
     path = office.inbox / "乐清市公安局.xlsx"
     before = read_submission(path).values
-    stamp(fill_template(path, office.inbox / "乐清市公安局（第二版）.xlsx",
-                        {"B.1.natural": before["B.1.natural"] + 2, "B.1.total": before["B.1.total"] + 2}),
-          datetime(2020, 1, 25))
+    stamp(
+        fill_template(
+            path,
+            office.inbox / "乐清市公安局（第二版）.xlsx",
+            {"B.1.natural": before["B.1.natural"] + 2, "B.1.total": before["B.1.total"] + 2},
+        ),
+        datetime(2020, 1, 25),
+    )
     tracked = pipeline.track(office)
     police = next(u for u in tracked.status.units if u.unit.name == "乐清市公安局")
     assert (police.file, police.versions, police.received_at) == ("乐清市公安局（第二版）.xlsx", 2, BEFORE_DEADLINE)
     assert tracked.status.duplicates == ("乐清市公安局.xlsx",)
     unit, entries = pipeline.unit_history(office, "公安局")
-    assert unit.name == "乐清市公安局" and [e.names for e in entries] == [("乐清市公安局.xlsx",), ("乐清市公安局（第二版）.xlsx",)]
+    assert unit.name == "乐清市公安局" and [e.names for e in entries] == [
+        ("乐清市公安局.xlsx",),
+        ("乐清市公安局（第二版）.xlsx",),
+    ]
     assert entries[0].changes == ()
     assert [(c.code, c.before, c.after) for c in entries[1].changes] == [
         ("B.1.natural", before["B.1.natural"], before["B.1.natural"] + 2),
@@ -158,8 +170,15 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
         assert ledger.schema_version == SCHEMA_VERSION == 3
         (old,) = ledger.versions(2019, "D01")
         assert (old.file_name, old.received_at, old.explanation) == ("旧.xlsx", datetime(2020, 1, 10, 9), None)
-        ledger.record_message(year=2019, unit_id="D01", kind="催报", recipients=["d01@example.gov.cn"],
-                              subject="催报", sent_at=datetime(2020, 2, 3, 8), eml=None)
+        ledger.record_message(
+            year=2019,
+            unit_id="D01",
+            kind="催报",
+            recipients=["d01@example.gov.cn"],
+            subject="催报",
+            sent_at=datetime(2020, 2, 3, 8),
+            eml=None,
+        )
         assert ledger.last_message(year=2019, unit_id="D01", kind="催报") == datetime(2020, 2, 3, 8)
     with Ledger.open(path) as again:  # opening an up-to-date ledger changes nothing
         assert again.schema_version == 3 and len(again.versions(2019, "D01")) == 1
@@ -182,10 +201,24 @@ def test_messages_are_recorded_per_unit_and_kind(tmp_path):
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         assert ledger.last_message(year=2019, unit_id=None, kind="gaps") is None
         for day in (3, 5):
-            ledger.record_message(year=2019, unit_id="T24", kind="催报", recipients=["t24@example.gov.cn"],
-                                  subject="请报送", sent_at=datetime(2020, 2, day, 9), eml="From: x\n")
-        ledger.record_message(year=2019, unit_id=None, kind="gaps", recipients=["office@example.gov.cn"],
-                              subject="报送情况", sent_at=datetime(2020, 2, 4, 9), eml=None)
+            ledger.record_message(
+                year=2019,
+                unit_id="T24",
+                kind="催报",
+                recipients=["t24@example.gov.cn"],
+                subject="请报送",
+                sent_at=datetime(2020, 2, day, 9),
+                eml="From: x\n",
+            )
+        ledger.record_message(
+            year=2019,
+            unit_id=None,
+            kind="gaps",
+            recipients=["office@example.gov.cn"],
+            subject="报送情况",
+            sent_at=datetime(2020, 2, 4, 9),
+            eml=None,
+        )
         assert ledger.last_message(year=2019, unit_id="T24", kind="催报") == datetime(2020, 2, 5, 9)
         assert ledger.last_message(year=2019, unit_id="T24", kind="退回更正") is None
         assert ledger.last_message(year=2020, unit_id="T24", kind="催报") is None

@@ -5,16 +5,16 @@ from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
+from helpers import settings_for
+from statuses import AS_OF, one_wrong_cell, six_units, unit
 
-from rollup.notify import CHASE, GAPS_FILE, SEND_BACK, plan_reminders, write_gaps
-from rollup.ledger import Ledger
 from rollup.findings import finding_rows
+from rollup.ledger import Ledger
+from rollup.notify import CHASE, GAPS_FILE, SEND_BACK, plan_reminders, write_gaps
 from rollup.notify.compose import gaps_document, gaps_subject
 from rollup.notify.layout import Document, Section, grid, to_html, to_text
 from rollup.status import Standing, StatusReport, UnitStatus
 
-from helpers import settings_for
-from statuses import AS_OF, one_wrong_cell, six_units, unit
 
 @pytest.fixture
 def bad_findings(city2019):
@@ -92,11 +92,18 @@ def test_finding_rows_name_table_row_and_column_in_the_forms_words(ed2019, bad_f
     finding = next(f for f in bad_findings if f.rule == "column_total" and f.column == "natural")
     (row,) = finding_rows([finding], ed2019)
     assert (row.table_words, row.row_words, row.column_words) == ("依申请表", "三(七)总计", "自然人列")
-    assert (row.table, row.row, row.column, row.title) == ("B", "3.7", "natural", "依申请表每一列：三(七)总计等于各项办理结果之和")
+    assert (row.table, row.row, row.column, row.title) == (
+        "B",
+        "3.7",
+        "natural",
+        "依申请表每一列：三(七)总计等于各项办理结果之和",
+    )
 
 
 def test_html_escapes_every_piece_of_user_text():
-    document = Document('<b>"标题"</b>', (Section("<i>", ("a & b",), grid(("<th>",), [("<td>",)]), ("<note>",)),), "<foot>")
+    document = Document(
+        '<b>"标题"</b>', (Section("<i>", ("a & b",), grid(("<th>",), [("<td>",)]), ("<note>",)),), "<foot>"
+    )
     html = to_html(document)
     for raw in ("<b>", "<i>", "<th>", "<td>", "<note>", "<foot>", "a & b"):
         assert raw not in html
@@ -113,8 +120,10 @@ def test_reminders_chase_missing_units_and_send_back_errors(tmp_path, report, le
     settings = settings_for(tmp_path, tmp_path / "inbox", '[smtp]\nhost = "127.0.0.1"\nfrom = "gk@example.gov.cn"\n')
     plan = plan_reminders(report, settings, ledger, now=datetime(2020, 2, 10, 9))
     by_unit = {letter.unit_id: letter for letter in plan.letters}
-    assert {u: l.kind for u, l in by_unit.items()} == {
-        unit("柳市镇").id: CHASE, unit("市信访局").id: CHASE, unit("市商务局").id: SEND_BACK,
+    assert {u: letter.kind for u, letter in by_unit.items()} == {
+        unit("柳市镇").id: CHASE,
+        unit("市信访局").id: CHASE,
+        unit("市商务局").id: SEND_BACK,
     }
     chase = message_from_bytes(by_unit[unit("柳市镇").id].eml.read_bytes(), policy=policy.default)
     assert chase["To"] == unit("柳市镇").email
@@ -131,18 +140,24 @@ def test_a_unit_reminded_within_the_interval_is_left_out_unless_forced(tmp_path,
     settings = settings_for(tmp_path, tmp_path / "inbox", "[notify]\nreminder_interval_days = 3\n")
     liushi = unit("柳市镇").id
     ledger.record_message(
-        year=2019, unit_id=liushi, kind=CHASE, recipients=["x@example.gov.cn"], subject="催报", sent_at=datetime(2020, 2, 8, 9), eml=None
+        year=2019,
+        unit_id=liushi,
+        kind=CHASE,
+        recipients=["x@example.gov.cn"],
+        subject="催报",
+        sent_at=datetime(2020, 2, 8, 9),
+        eml=None,
     )
 
     within = plan_reminders(report, settings, ledger, now=datetime(2020, 2, 10, 9))
-    assert liushi not in {l.unit_id for l in within.letters}
+    assert liushi not in {letter.unit_id for letter in within.letters}
     assert [(s.unit.id, kind) for s, kind, _ in within.recent] == [(liushi, CHASE)]
 
     forced = plan_reminders(report, settings, ledger, now=datetime(2020, 2, 10, 9), force=True)
-    assert liushi in {l.unit_id for l in forced.letters} and not forced.recent
+    assert liushi in {letter.unit_id for letter in forced.letters} and not forced.recent
 
     later = plan_reminders(report, settings, ledger, now=datetime(2020, 2, 11, 9, 1))
-    assert liushi in {l.unit_id for l in later.letters}
+    assert liushi in {letter.unit_id for letter in later.letters}
 
 
 def test_a_unit_without_email_is_listed_not_written(tmp_path, ledger):

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import REPORTS
+from helpers import code_locations, fill_template, settings_for
 
 from rollup import pipeline
+from rollup.demo.sample import load_city
 from rollup.forms import editions
 from rollup.ingest import read_submission
 from rollup.render.consolidation import write_outputs
-from rollup.demo.sample import load_city
 from rollup.validate import check_values, validate
-
-from conftest import REPORTS
-from helpers import code_locations, fill_template, settings_for
 
 
 @pytest.fixture
@@ -28,7 +27,8 @@ def inbox(tmp_path, all_74) -> Path:
 def digests(folder: Path) -> dict[str, tuple[str, float]]:
     return {
         str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -120,8 +120,11 @@ def test_units_that_send_their_report_itself_are_consolidated_like_templates(tmp
     sent.unlink()
     spec = ReportSpec(edition=ed2019, values=values, unit="乐清市商务局", year=2019)
     report = inbox / f"商务局年报.{kind}"
-    {"docx": lambda: write_docx(report, spec), "pdf": lambda: write_pdf(report, report_text(spec, "one_line")),
-     "txt": lambda: write_text(report, report_text(spec, "one_line"), "gb18030")}[kind]()
+    {
+        "docx": lambda: write_docx(report, spec),
+        "pdf": lambda: write_pdf(report, report_text(spec, "one_line")),
+        "txt": lambda: write_text(report, report_text(spec, "one_line"), "gb18030"),
+    }[kind]()
 
     result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
     commerce = next(u for u in result.units if u.unit.name == "乐清市商务局")

@@ -32,8 +32,11 @@ LAYOUTS = ["one_line", "one_per_line"]
 def real_spec(edition: str, **changes) -> ReportSpec:
     entry = expected_report(REAL[edition])
     spec = ReportSpec(
-        edition=editions()[entry["edition"]], values=entry["values"], notes=entry["notes"],
-        unit=entry["unit"], year=entry["year"],
+        edition=editions()[entry["edition"]],
+        values=entry["values"],
+        notes=entry["notes"],
+        unit=entry["unit"],
+        year=entry["year"],
     )
     return replace(spec, **changes)
 
@@ -46,16 +49,23 @@ def commerce_blanks(edition: str) -> frozenset[str]:
 def reading(submission) -> dict:
     """What the reader got, in the terms a report is rendered from."""
     return {
-        "edition": submission.edition, "year": submission.year, "unit": submission.unit,
-        "values": submission.values, "notes": submission.notes,
+        "edition": submission.edition,
+        "year": submission.year,
+        "unit": submission.unit,
+        "values": submission.values,
+        "notes": submission.notes,
         "findings": sorted(f.rule for f in submission.findings),
     }
 
 
 def rendered(spec: ReportSpec, findings: tuple[str, ...] = ()) -> dict:
     return {
-        "edition": spec.edition.edition, "year": spec.year, "unit": spec.unit,
-        "values": spec.expected_values(), "notes": dict(spec.notes), "findings": sorted(findings),
+        "edition": spec.edition.edition,
+        "year": spec.year,
+        "unit": spec.unit,
+        "values": spec.expected_values(),
+        "notes": dict(spec.notes),
+        "findings": sorted(findings),
     }
 
 
@@ -63,7 +73,7 @@ def rules(submission, severity: str) -> list[tuple[str, str | None]]:
     return sorted((f.rule, f.table) for f in submission.findings if str(f.severity) == severity)
 
 
-def write(tmp_path, spec: ReportSpec, kind: str):
+def write(tmp_path, spec, kind):
     """One report file of the given kind: txt-<layout>, docx-<style>, html or pdf-<layout>."""
     name, _, variant = kind.partition("-")
     path = tmp_path / f"报告.{name}"
@@ -167,7 +177,7 @@ def test_blank_cells_read_as_zero(blank_report):
 
 def test_blank_cells_warn_in_table_b(blank_report):
     _, submission = blank_report
-    assert {rule for rule in rules(submission, "warning")} == {("blank_cell", "B")}
+    assert set(rules(submission, "warning")) == {("blank_cell", "B")}
 
 
 def test_blank_cells_are_marked_blank(blank_report):
@@ -187,7 +197,10 @@ NOT_APPLICABLE = {"A.rules.issued": "-", "B.3.6.3.natural": "—", "C.suit_direc
 def test_not_applicable_cells_read_as_zero_and_marked(tmp_path, kind):
     spec = real_spec("2021", written=NOT_APPLICABLE)
     submission = read_submission(write(tmp_path, spec, kind))
-    assert (submission.values, submission.marks) == (spec.expected_values(), dict.fromkeys(NOT_APPLICABLE, "not_applicable"))
+    assert (submission.values, submission.marks) == (
+        spec.expected_values(),
+        dict.fromkeys(NOT_APPLICABLE, "not_applicable"),
+    )
 
 
 # --- broken reports ------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from rollup.config import load_settings
-from rollup.roster import load_roster
-from rollup.forms import edition_for_year
-from rollup.validate import check_values
 from rollup.demo.sample import apply_fault, apportion, demo, load_city, split_city, write_sample_inbox
+from rollup.forms import edition_for_year
+from rollup.roster import load_roster
+from rollup.validate import check_values
 
 DEMO_OMITTED, DEMO_FAULTY = demo().omitted, demo().faulty
 

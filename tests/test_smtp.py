@@ -6,14 +6,13 @@ from contextlib import closing
 from email.header import decode_header, make_header
 
 import pytest
+from helpers import settings_for
+from mailserver import PASSWORD, PASSWORD_ENV, USER, free_port, smtp_server, smtp_toml
+from statuses import one_wrong_cell, six_units, unit
 
 from rollup.ledger import Ledger
 from rollup.notify import CHASE, GAPS, SEND_BACK, MailError, MailSetupError, plan_reminders, send, write_gaps
 from rollup.notify.compose import gaps_subject
-
-from helpers import settings_for
-from mailserver import PASSWORD, PASSWORD_ENV, USER, free_port, smtp_server, smtp_toml
-from statuses import one_wrong_cell, six_units, unit
 
 # With implicit TLS aiosmtpd must be told not to require STARTTLS before AUTH, and warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -67,14 +66,16 @@ def test_gaps_email_is_delivered_and_recorded(tmp_path, report, ledger, monkeypa
         assert "柳市镇" in body and "乐清市信访局" in body and "乐清市教育局" in body and "乐清市商务局" in body
     (attachment,) = got.message.iter_attachments()
     assert attachment.get_filename() == workbook.name and attachment.get_content() == workbook.read_bytes()
-    assert messages_in(ledger) == [(None, GAPS, '["gk@example.gov.cn", "leader@example.gov.cn"]', gaps_subject(report), str(letter.eml))]
+    assert messages_in(ledger) == [
+        (None, GAPS, '["gk@example.gov.cn", "leader@example.gov.cn"]', gaps_subject(report), str(letter.eml))
+    ]
     assert ledger.last_message(year=2019, unit_id=None, kind=GAPS) is not None
 
 
 def test_server_down_is_a_clear_error_and_nothing_is_recorded(tmp_path, report, ledger):
     settings = office(tmp_path, free_port())
     letter = write_gaps(report, settings)
-    with pytest.raises(MailError, match="无法连接邮件服务器 127.0.0.1:.*连接被拒绝"):
+    with pytest.raises(MailError, match=r"无法连接邮件服务器 127\.0\.0\.1:.*连接被拒绝"):
         send([letter], settings, ledger, year=2019)
     assert letter.eml.is_file() and messages_in(ledger) == []
 
@@ -130,7 +131,9 @@ def test_a_rejected_recipient_is_reported_and_only_the_accepted_ones_recorded(tm
     assert delivery.accepted == ("gk@example.gov.cn",)
     assert "拒收收件人" in delivery.error and "leader@example.gov.cn" in delivery.error and "550" in delivery.error
     assert [r.rcpt_tos for r in server.mailbox.delivered] == [["gk@example.gov.cn"]]
-    assert [(kind, recipients) for _, kind, recipients, _, _ in messages_in(ledger)] == [(GAPS, '["gk@example.gov.cn"]')]
+    assert [(kind, recipients) for _, kind, recipients, _, _ in messages_in(ledger)] == [
+        (GAPS, '["gk@example.gov.cn"]')
+    ]
 
 
 def test_a_partly_failed_batch_records_exactly_the_letters_sent(tmp_path, report, ledger):

@@ -7,18 +7,17 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from conftest import REPO
+from helpers import code_locations, fill_template
+from test_ledger import BEFORE_DEADLINE, stamp
 from typer.testing import CliRunner
 
 from rollup import codesheet, pipeline
 from rollup.cli import app
 from rollup.config import load_settings
-from rollup.roster import load_roster
 from rollup.ingest import read_submission
+from rollup.roster import load_roster
 from rollup.status import Standing
-
-from conftest import REPO
-from helpers import code_locations, fill_template
-from test_ledger import BEFORE_DEADLINE, stamp
 
 runner = CliRunner()
 EXPLANATION = "三(七)总计含一件跨年度合并办理的申请，故与分项之和不一致。"
@@ -59,9 +58,17 @@ def test_late_and_missing_against_per_unit_extensions_and_as_of(office):
     later = standings(office, as_of=date(2020, 2, 20))
     assert later["温州市生态环境局乐清分局"].standing is Standing.ON_TIME  # 8 Feb, within its extension
     assert later["温州市生态环境局乐清分局"].deadline == date(2020, 2, 10)
-    assert (later["仙溪镇"].standing, later["仙溪镇"].days_late, later["仙溪镇"].deadline) == (Standing.LATE, 2, date(2020, 2, 7))
+    assert (later["仙溪镇"].standing, later["仙溪镇"].days_late, later["仙溪镇"].deadline) == (
+        Standing.LATE,
+        2,
+        date(2020, 2, 7),
+    )
     assert (later["乐清市民政局"].standing, later["乐清市民政局"].days_late) == (Standing.LATE, 3)
-    assert (later["龙西乡"].standing, later["龙西乡"].days_late, later["龙西乡"].overdue) == (Standing.MISSING, 20, True)
+    assert (later["龙西乡"].standing, later["龙西乡"].days_late, later["龙西乡"].overdue) == (
+        Standing.MISSING,
+        20,
+        True,
+    )
 
     early = standings(office, as_of=date(2020, 2, 5))
     # received after the day asked about: not yet received then, and not overdue while the extension runs
@@ -88,7 +95,9 @@ def test_a_clean_new_version_moves_a_unit_from_to_correct_to_corrected(office, a
     assert first.standing is Standing.TO_CORRECT
     assert {f.rule for f in first.errors} == {"column_total", "row_total", "balance"}
     assert first.explanation == EXPLANATION
-    corrected = stamp(shutil.copy(all_74 / "乐清市商务局.xlsx", office.inbox / "乐清市商务局（更正）.xlsx"), datetime(2020, 2, 12))
+    corrected = stamp(
+        shutil.copy(all_74 / "乐清市商务局.xlsx", office.inbox / "乐清市商务局（更正）.xlsx"), datetime(2020, 2, 12)
+    )
     second = standings(office)["乐清市商务局"]
     assert (second.standing, second.file, second.versions, second.errors) == (Standing.CORRECTED, corrected.name, 2, ())
     assert second.received_at == BEFORE_DEADLINE and not second.late  # timeliness is judged on the first receipt
@@ -99,13 +108,16 @@ def test_files_that_match_no_unit_come_with_the_closest_roster_names(office, all
     (office.inbox / "柳市镇报告.xlsx").write_bytes(b"not a workbook")
     report = pipeline.track(office).status
     found = {f.file: f for f in report.unmatched}
-    assert (found["商贸局年报.xlsx"].unit_text, found["商贸局年报.xlsx"].suggestions[0]) == ("乐清市商贸局", "乐清市商务局")
+    assert (found["商贸局年报.xlsx"].unit_text, found["商贸局年报.xlsx"].suggestions[0]) == (
+        "乐清市商贸局",
+        "乐清市商务局",
+    )
     assert found["柳市镇报告.xlsx"].unit_text is None and found["柳市镇报告.xlsx"].suggestions[0] == "柳市镇"
 
 
 def test_accepting_findings_survives_re_runs_and_same_figures_but_lapses_when_they_change(office, all_74):
     pipeline.track(office)
-    acceptance, covered = pipeline.accept(office, "商务局", "B.3.7.natural", "跨年度合并办理，经核实属实")
+    _, covered = pipeline.accept(office, "商务局", "B.3.7.natural", "跨年度合并办理，经核实属实")
     assert {f.rule for f in covered} == {"column_total", "balance"}
     unit = standings(office)["乐清市商务局"]
     assert unit.standing is Standing.TO_CORRECT and {f.rule for f in unit.findings} == {"row_total"}
@@ -117,14 +129,19 @@ def test_accepting_findings_survives_re_runs_and_same_figures_but_lapses_when_th
 
     # a new version with the same figures (only the explanation reworded): still accepted
     commerce = office.inbox / "乐清市商务局.xlsx"
-    same = fill_template(commerce, office.inbox / "乐清市商务局（补充说明）.xlsx", {codesheet.EXPLANATION: "补充：见附件。"})
+    same = fill_template(
+        commerce, office.inbox / "乐清市商务局（补充说明）.xlsx", {codesheet.EXPLANATION: "补充：见附件。"}
+    )
     stamp(same, datetime(2020, 2, 1))
     unit = standings(office)["乐清市商务局"]
     assert (unit.standing, unit.versions, unit.explanation) == (Standing.ON_TIME, 2, "补充：见附件。")
 
     # the figure changes: the acceptances lapse and the unit is chased again
     wrong = read_submission(commerce).values["B.3.7.natural"] + 1
-    stamp(fill_template(commerce, office.inbox / "乐清市商务局（第三版）.xlsx", {"B.3.7.natural": wrong}), datetime(2020, 2, 2))
+    stamp(
+        fill_template(commerce, office.inbox / "乐清市商务局（第三版）.xlsx", {"B.3.7.natural": wrong}),
+        datetime(2020, 2, 2),
+    )
     unit = standings(office)["乐清市商务局"]
     assert unit.standing is Standing.TO_CORRECT and unit.accepted == () and unit.accepted_findings == ()
     assert {f.rule for f in unit.errors} == {"column_total", "row_total", "balance"}
@@ -164,7 +181,13 @@ def test_the_expected_units_follow_the_year_and_old_names_match_the_successor(tm
     assert [u.id for u in roster.for_year(2021)] == ["D01", "D12", "T02"]
     assert roster.for_year(2018).match("环保局").id == "D90"
     assert roster.for_year(2020).match("乐清市环境保护局").id == "D12"
-    path.write_text(ROSTER.replace("D12,温州市生态环境局乐清分局,部门,乐清市环境保护局;环保局,2019,", "D12,温州市生态环境局乐清分局,部门,环保局,2018,"), encoding="utf-8")
+    path.write_text(
+        ROSTER.replace(
+            "D12,温州市生态环境局乐清分局,部门,乐清市环境保护局;环保局,2019,",
+            "D12,温州市生态环境局乐清分局,部门,环保局,2018,",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(Exception, match="重复"):
         load_roster(path, "乐清市")
 
@@ -174,10 +197,15 @@ def test_an_abolished_unit_is_neither_missing_nor_sent_a_template(office, tmp_pa
     lines = (REPO / "config" / "units.csv").read_text(encoding="utf-8").splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("编码"))
     lines[header] += ",启用年份,停用年份"
-    lines = [line + (",,2019" if line.startswith("T24,") else ",," if i > header else "") for i, line in enumerate(lines)]
+    lines = [
+        line + (",,2019" if line.startswith("T24,") else ",," if i > header else "") for i, line in enumerate(lines)
+    ]
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = tmp_path / "rollup.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace((REPO / "config" / "units.csv").as_posix(), roster.as_posix()), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace((REPO / "config" / "units.csv").as_posix(), roster.as_posix()),
+        encoding="utf-8",
+    )
     report = pipeline.track(load_settings(config)).status
     assert "龙西乡" not in {u.unit.name for u in report.units} and report.rates["合计"].expected == 73
     assert report.with_standing(Standing.MISSING) == []
@@ -200,7 +228,9 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     refused = runner.invoke(app, ["accept", "商务局", "no_such_rule", "--reason", "x", *config])
     assert refused.exit_code == 2 and "no_such_rule" in refused.output
 
-    second = fill_template(office.inbox / "乐清市商务局.xlsx", office.inbox / "乐清市商务局（二）.xlsx", {"A.rules.made": 3})
+    second = fill_template(
+        office.inbox / "乐清市商务局.xlsx", office.inbox / "乐清市商务局（二）.xlsx", {"A.rules.made": 3}
+    )
     stamp(second, datetime(2020, 2, 15))
     stale = runner.invoke(app, ["history", "商务局", *config])  # the ledger does not know it yet
     assert stale.exit_code == 0 and "收件箱在上次汇总后有变化" in stale.output and "共 1 版" in stale.output
@@ -215,18 +245,23 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     assert "已说明" in done.output and "口径差异" in done.output
     workbook = openpyxl.load_workbook(office.outbox / "2019" / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx")
     checked = list(workbook["校验问题"].iter_rows(values_only=True))
-    findings = [dict(zip(checked[0], r)) for r in checked[1:] if r[0] == "乐清市商务局"]
+    findings = [dict(zip(checked[0], r, strict=False)) for r in checked[1:] if r[0] == "乐清市商务局"]
     decided = {f["问题代码"]: f["处理"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"}
-    assert decided == {"row_total": "已说明：口径差异", "column_total": None, "balance": None, "duplicate_submission": None}
+    assert decided == {
+        "row_total": "已说明：口径差异",
+        "column_total": None,
+        "balance": None,
+        "duplicate_submission": None,
+    }
     assert {f["单位说明"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"} == {EXPLANATION}
     rows = list(workbook["报送情况"].iter_rows(values_only=True))
     assert rows[0][:6] == ("范围", "应报", "已报", "按时报送", "报送率", "及时率")
     assert rows[1][:6] == ("合计", 74, 73, 71, "98.6%", "95.9%")
     header = rows.index(next(r for r in rows[4:] if r[0] == "编码"))
-    units = {r[1]: dict(zip(rows[header], r)) for r in rows[header + 1:] if r[0]}
+    units = {r[1]: dict(zip(rows[header], r, strict=False)) for r in rows[header + 1 :] if r[0]}
     assert units["龙西乡"]["报送情况"] == "未报送" and units["龙西乡"]["迟报/逾期天数"] == 20
     assert units["仙溪镇"]["报送情况"] == "迟报" and units["仙溪镇"]["截止日期"] == "2020-02-07"
     assert units["乐清市商务局"]["单位说明"] == EXPLANATION and "口径差异" in units["乐清市商务局"]["已说明"]
-    superseded = [r for r in rows[header + 1:] if r[3] == "重复或已被新版本替代，未计入"]
+    superseded = [r for r in rows[header + 1 :] if r[3] == "重复或已被新版本替代，未计入"]
     assert [r[7] for r in superseded] == ["乐清市商务局.xlsx"]
     assert code_locations(office.inbox / "乐清市商务局.xlsx")  # the inbox is untouched and still readable

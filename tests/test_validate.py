@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from rollup.roster import Roster, Unit
-from rollup.model import Submission
 from rollup.findings import catalogue
+from rollup.model import Submission
+from rollup.roster import Roster, Unit
 from rollup.validate import check_identity, check_values, validate
 
 
@@ -95,7 +95,7 @@ def test_unit_matches_the_roster_by_name_or_alias(written):
 
 
 def submission(**kw):
-    base = dict(file=Path("x.xlsx"), unit="市商务局", year=2019, edition="2019")
+    base = {"file": Path("x.xlsx"), "unit": "市商务局", "year": 2019, "edition": "2019"}
     return Submission(**{**base, **kw})
 
 
@@ -107,11 +107,11 @@ def test_identity_passes_for_the_right_unit_year_and_edition(city2019):
 @pytest.mark.parametrize(
     "changes, rule",
     [
-        (dict(unit="市外事办"), "unknown_unit"),
-        (dict(unit=None), "no_unit"),
-        (dict(year=None), "no_year"),
-        (dict(year=2020), "wrong_year"),
-        (dict(year=2021), "wrong_edition"),
+        ({"unit": "市外事办"}, "unknown_unit"),
+        ({"unit": None}, "no_unit"),
+        ({"year": None}, "no_year"),
+        ({"year": 2020}, "wrong_year"),
+        ({"year": 2021}, "wrong_edition"),
     ],
 )
 def test_identity_findings(changes, rule):

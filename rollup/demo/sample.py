@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from rollup.forms import Cell, Edition, Number, edition_for_year
-from rollup.outputs import write_atomically
+from rollup.outputs import write_atomically, write_text_atomically
 from rollup.render.form import form_workbook
 from rollup.roster import Roster, Unit, unit_key
 
@@ -77,10 +77,13 @@ def demo() -> Demo:
         return Profile(entry["weights"], entry["big"], entry["idle"], tuple(entry.get("big_units", split["big_units"])))
 
     return Demo(
-        omitted=tuple(data["omitted"]), faulty=data["faulty"], late=data["late"],
+        omitted=tuple(data["omitted"]),
+        faulty=data["faulty"],
+        late=data["late"],
         profiles={key: profile(entry) for key, entry in split["profiles"].items()},
-        default=profile(split["default"]), items_column=split["items_column"],
-    )  # fmt: skip
+        default=profile(split["default"]),
+        items_column=split["items_column"],
+    )
 
 
 # --- the form's rules, turned into derivations --------------------------------------------------
@@ -229,7 +232,9 @@ class CitySplit:
         unresolved = [code for code in self.edition.codes if code not in self.values[0]]
         if unresolved:
             raise RuntimeError(f"edition {self.edition.edition}: cells neither split nor derived: {unresolved}")
-        return {u.id: {code: v[code] for code in self.edition.codes} for u, v in zip(self.units, self.values)}
+        return {
+            u.id: {code: v[code] for code in self.edition.codes} for u, v in zip(self.units, self.values, strict=True)
+        }
 
     def _rows(self) -> dict[tuple[str, str], list[Cell]]:
         rows: dict[tuple[str, str], list[Cell]] = {}
@@ -261,7 +266,7 @@ class CitySplit:
         row = (cell.table, cell.row.code)
         if row not in self._noise:
             self._noise[row] = [self.rng.lognormvariate(0, 0.5) for _ in self.units]
-        return [b * n for b, n in zip(self._base[key], self._noise[row])]
+        return [b * n for b, n in zip(self._base[key], self._noise[row], strict=True)]
 
     def _row_codes(self, cell: Cell) -> dict[str, str]:
         return {c.column.code: c.code for c in self.edition.table(cell.table).cells if c.row.code == cell.row.code}
@@ -287,7 +292,7 @@ class CitySplit:
         else:
             shares = apportion(amount, weights, caps)
         sign = -1 if total < 0 else 1
-        for v, share in zip(self.values, shares):
+        for v, share in zip(self.values, shares, strict=True):
             v[cell.code] = round(sign * share / 10**places, places) if places else sign * share
 
     def _money_weights(self, row_codes: Mapping[str, str], weights: list[float]) -> list[float]:
@@ -298,14 +303,17 @@ class CitySplit:
     def _decision_weights(self, row_codes: Mapping[str, str], held: list[Number], weights: list[float]) -> list[float]:
         """Decisions only where the unit holds such items after this year's change."""
         signed = [c for c in row_codes.values() if self.edition.cell(c).kind == "signed"]
-        after = [h + sum(v[c] for c in signed) for h, v in zip(held, self.values)]
-        return [w if a > 0 else 0.0 for w, a in zip(weights, after)] if any(after) else weights
+        after = [h + sum(v[c] for c in signed) for h, v in zip(held, self.values, strict=True)]
+        return [w if a > 0 else 0.0 for w, a in zip(weights, after, strict=True)] if any(after) else weights
 
 
 def split_city(
-    edition: Edition, city: Mapping[str, Number], units: Sequence[Unit], seed: int = 2019,
+    edition: Edition,
+    city: Mapping[str, Number],
+    units: Sequence[Unit],
+    seed: int = 2019,
     notes: Mapping[str, str] | None = None,
-) -> dict[str, dict[str, Number]]:  # fmt: skip
+) -> dict[str, dict[str, Number]]:
     """Split the city's values across ``units``: unit id → values by cell code.
 
     For every code the units add up exactly to the city value (money to 4 decimals), every
@@ -393,7 +401,13 @@ def write_sample_inbox(
         values = split[unit.id]
         if unit.id in faulty:
             values = apply_fault(values, faulty[unit.id])
-        cover = {"unit": unit.name, "year": year, "contact": unit.contact, "phone": unit.phone, "date": f"{year + 1}-01-15"}
+        cover = {
+            "unit": unit.name,
+            "year": year,
+            "contact": unit.contact,
+            "phone": unit.phone,
+            "date": f"{year + 1}-01-15",
+        }
         path = Path(folder) / f"{unit.name}.xlsx"
         if path.exists() and not overwrite:
             raise FileExistsError(
@@ -419,7 +433,9 @@ def demo_receipts(units: Sequence[Unit], year: int, *, seed: int = 2019) -> dict
     return moments
 
 
-def write_sample_receipts(path: Path, files: Sequence[Path], roster: Roster, year: int, *, overwrite: bool = False) -> Path:
+def write_sample_receipts(
+    path: Path, files: Sequence[Path], roster: Roster, year: int, *, overwrite: bool = False
+) -> Path:
     """The receipts file (文件,收到时间) for the sample reports ``files`` (named after their unit)."""
     path = Path(path)
     if path.exists() and not overwrite:
@@ -432,4 +448,4 @@ def write_sample_receipts(path: Path, files: Sequence[Path], roster: Roster, yea
     writer.writerow(["文件", "收到时间", "备注"])
     for file in sorted(files, key=lambda f: moments[by_name[f.stem].id]):
         writer.writerow([file.name, moments[by_name[file.stem].id].strftime("%Y-%m-%d %H:%M"), "邮件"])
-    return write_atomically(path, lambda tmp: tmp.write_text(out.getvalue(), encoding="utf-8"))
+    return write_text_atomically(path, out.getvalue())

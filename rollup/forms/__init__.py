@@ -17,9 +17,27 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from rollup.forms.codes import CellPlace, Number, cell_code, format_number, is_cell_code, parse_cell_code
 
 __all__ = [
-    "Block", "Cell", "CellKind", "CellPlace", "Claim", "Column", "Edition", "Headline", "Number", "Part", "Place",
-    "Row", "RuleLine", "SumRule", "Table", "cell_code", "edition_for_year", "editions", "format_number",
-    "is_cell_code", "parse_cell_code",
+    "Block",
+    "Cell",
+    "CellKind",
+    "CellPlace",
+    "Claim",
+    "Column",
+    "Edition",
+    "Headline",
+    "Number",
+    "Part",
+    "Place",
+    "Row",
+    "RuleLine",
+    "SumRule",
+    "Table",
+    "cell_code",
+    "edition_for_year",
+    "editions",
+    "format_number",
+    "is_cell_code",
+    "parse_cell_code",
 ]
 
 CellKind = Literal["count", "signed", "money"]
@@ -93,11 +111,17 @@ class Table(_Spec):
             for col in block.columns
         )
 
-    def row(self, code: str) -> Row | None:
-        return next((r for b in self.blocks for r in b.rows if r.code == code), None)
+    def row(self, code: str) -> Row:
+        found = next((r for b in self.blocks for r in b.rows if r.code == code), None)
+        if found is None:
+            raise KeyError(f"table {self.id} has no row {code}")
+        return found
 
-    def column(self, code: str) -> Column | None:
-        return next((c for b in self.blocks for c in b.columns if c.code == code), None)
+    def column(self, code: str) -> Column:
+        found = next((c for b in self.blocks for c in b.columns if c.code == code), None)
+        if found is None:
+            raise KeyError(f"table {self.id} has no column {code}")
+        return found
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -221,9 +245,9 @@ class Edition(_Spec):
     def _rules_name_real_cells(self) -> Edition:
         codes = set(self.codes)
         for rule in self.rules:
-            table = self.table(rule.table)
-            if table is None:
+            if rule.table not in {t.id for t in self.tables}:
                 raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown table {rule.table}")
+            table = self.table(rule.table)
             lines = table.columns if rule.each == "row" else table.rows
             known = {line.code for line in lines}
             unknown = [o for o in rule.left + rule.right if o not in known]
@@ -254,8 +278,11 @@ class Edition(_Spec):
     def cell(self, code: str) -> Cell:
         return self.cell_index[code]
 
-    def table(self, table_id: str) -> Table | None:
-        return next((t for t in self.tables if t.id == table_id), None)
+    def table(self, table_id: str) -> Table:
+        found = next((t for t in self.tables if t.id == table_id), None)
+        if found is None:
+            raise KeyError(f"edition {self.edition} has no table {table_id}")
+        return found
 
     @cached_property
     def rule_lines(self) -> tuple[RuleLine, ...]:
@@ -266,16 +293,12 @@ class Edition(_Spec):
     def place(self, table_id: str | None, row: str | None = None, column: str | None = None) -> Place:
         """A place in the form in the words a clerk uses; codes this edition does not know (a
         finding from a report of another edition) are shown as they are."""
-        table = self.table(table_id) if table_id else None
-        if table is None:
+        if not table_id or table_id not in {t.id for t in self.tables}:
             return Place(table_id or "", row or "", column or "")
-        found_row = table.row(row) if row else None
-        found_column = table.column(column) if column else None
-        return Place(
-            table.name,
-            found_row.name if found_row else (row or ""),
-            f"{found_column.label}列" if found_column else (column or ""),
-        )
+        table = self.table(table_id)
+        rows = {r.code: r.name for r in table.rows}
+        columns = {c.code: f"{c.label}列" for c in table.columns}
+        return Place(table.name, rows.get(row, row) if row else "", columns.get(column, column) if column else "")
 
     def where(self, table_id: str | None, row: str | None = None, column: str | None = None) -> str:
         """A place in the form as one phrase, e.g. ``依申请表 三(七)总计 自然人列``."""

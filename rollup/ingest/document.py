@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rollup.text import decode_text
 
@@ -73,7 +74,7 @@ def _read_docx(path: Path) -> Document:
     return Document(tuple(lines))
 
 
-def _docx_rows(table) -> Iterator[str]:
+def _docx_rows(table: Any) -> Iterator[str]:
     """Each merged cell once, where it starts: python-docx repeats a merged cell in every grid
     position it covers."""
     seen = {}  # holding the elements keeps their ids from being reused
@@ -90,7 +91,7 @@ def _docx_rows(table) -> Iterator[str]:
 def _read_pdf(path: Path) -> Document:
     import pdfplumber
 
-    lines = []
+    lines: list[Line] = []
     with pdfplumber.open(str(path)) as pdf:
         for number, page in enumerate(pdf.pages, 1):
             text = page.extract_text() or ""
@@ -107,7 +108,12 @@ def _read_html(path: Path) -> Document:
     tables = []
     for table in soup.find_all("table"):
         if table.find_parent("table") is None:
-            tables.append([table_row([c.get_text("", strip=True) for c in tr.find_all(["td", "th"])]) for tr in table.find_all("tr")])
+            tables.append(
+                [
+                    table_row([c.get_text("", strip=True) for c in tr.find_all(["td", "th"])])
+                    for tr in table.find_all("tr")
+                ]
+            )
             table.replace_with(soup.new_string("\n" + _TABLE_MARK.format(len(tables) - 1) + "\n"))
     lines = []
     for n, text in enumerate(soup.get_text("\n").splitlines(), 1):

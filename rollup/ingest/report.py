@@ -18,14 +18,13 @@ from rollup.model import Submission
 
 _FOOTER = re.compile(r"[-—–―]+\s*\d+\s*[-—–―]+|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|https?://\S+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PERIOD = re.compile(r"统计[^。\d]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
+_PERIOD = re.compile(
+    r"统计[^。\d]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日"
+)
 _TITLE = re.compile(r"^(?P<before>.*?)((?:19|20)\d{2})年度?(?P<after>.*?)(?:政府信息公开|政务公开|信息公开)")
 _UNIT_IN_TEXT = re.compile(r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制")
 _PHONE = re.compile(r"电话[:\s]*([\d][\d\- ]{6,}\d)")
 _EMAIL = re.compile(r"(?:电子邮件|电子邮箱|邮箱|e-?mail)[:\s]*([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
-
-
-
 
 
 def _headings(edition: Edition, lines: list[Line]) -> dict[str, int]:
@@ -70,12 +69,19 @@ def _sections(edition: Edition, lines: list[Line], headings: dict[str, int]) -> 
 def _distinctive_keys() -> dict[str, frozenset[str]]:
     """Labels only one edition has (本年新制作数量 vs 本年制发件数; one 其他处理 row or three)."""
     labels = {
-        name: {label_key(x) for t in e.tables for b in t.blocks for x in [*(c.label for c in b.columns), *(r.label for r in b.rows)]}
+        name: {
+            label_key(x)
+            for t in e.tables
+            for b in t.blocks
+            for x in [*(c.label for c in b.columns), *(r.label for r in b.rows)]
+        }
         for name, e in editions().items()
     }
     labels = {name: {k for k in keys if len(k) >= 2} for name, keys in labels.items()}
     return {
-        name: frozenset(k for k in keys if not any(k in other for o, others in labels.items() if o != name for other in others))
+        name: frozenset(
+            k for k in keys if not any(k in other for o, others in labels.items() if o != name for other in others)
+        )
         for name, keys in labels.items()
     }
 
@@ -142,7 +148,9 @@ def _unit_in_title(title: str) -> str:
     if match:
         unit = match["before"] or match["after"]
     else:
-        unit = re.split(r"政府信息公开|信息公开|政务公开", title)[0] if "信息公开" in title or "政务公开" in title else ""
+        unit = (
+            re.split(r"政府信息公开|信息公开|政务公开", title)[0] if "信息公开" in title or "政务公开" in title else ""
+        )
     return unit.replace("(单位名称)", "").strip()
 
 
@@ -188,10 +196,17 @@ def _narrative_checks(edition: Edition, lines: list[Line], values: dict[str, Num
         cells = edition.where(first.table, first.row.code, first.column.code) if one else None
         findings.append(
             Finding.of(
-                "narrative_mismatch", edition=edition, file=file, table=first.table,
-                row=first.row.code if one else None, column=first.column.code,
-                source=_place_of(lines, match.start()), expected=table_sum, actual=stated,
-                sentence=match.group().strip(), cells=cells or f"{edition.where(first.table)}中{claim.label}各项",
+                "narrative_mismatch",
+                edition=edition,
+                file=file,
+                table=first.table,
+                row=first.row.code if one else None,
+                column=first.column.code,
+                source=_place_of(lines, match.start()),
+                expected=table_sum,
+                actual=stated,
+                sentence=match.group().strip(),
+                cells=cells or f"{edition.where(first.table)}中{claim.label}各项",
             )
         )
     return findings
@@ -203,8 +218,6 @@ def _place_of(lines: list[Line], position: int) -> str | None:
             return line.place
         position -= len(line.text)
     return None
-
-
 
 
 def read_report(path: Path) -> Submission:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from rollup.findings import Finding
 from rollup.forms import Cell, Edition, Number, Row, Table
@@ -31,6 +33,8 @@ _LAYOUT_BLANKS = 4  # a run of at least this many spaces can stand for skipped c
 _ROW_SKIP = 3  # rows a report may leave out before the next label is no longer searched for
 _EXPLANATION = 40  # how far back an unclosed bracket still makes a figure part of a label
 _PREFIX = 4  # characters of a label that identify it when numbers cut the label in two
+
+
 @cache
 def _t2s():
     import opencc
@@ -107,7 +111,7 @@ def _tokens(lines: list[Line]) -> list[_Token]:
 
 
 def _is_note(content: str) -> bool:
-    """"1（撤回）" carries a note; "191 （二）部分公开" is a number followed by the next label."""
+    """ "1（撤回）" carries a note; "191 （二）部分公开" is a number followed by the next label."""
     content = "".join(content.split())
     return bool(content) and not _LIST_MARK.fullmatch(content) and len(content) <= 40
 
@@ -143,16 +147,20 @@ class TableReading:
     marks: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
-    def finding(self, rule: str, **place_and_words) -> None:
+    def finding(self, rule: str, **place_and_words: Any) -> None:
         self.findings.append(Finding.of(rule, edition=self.edition, file=self.file, **place_and_words))
 
     def put(self, cell: Cell, token: _Token | None, place: str) -> None:
         """One cell from one token; ``None`` is a cell the layout shows as blank."""
         reading = read_cell(None if token is None or token.text == BLANK else token.text, cell.kind)
         self.sources[cell.code] = place
-        if reading.status == "invalid":
+        if reading.value is None:
             self.finding(
-                "not_a_number", table=cell.table, row=cell.row.code, column=cell.column.code, source=place,
+                "not_a_number",
+                table=cell.table,
+                row=cell.row.code,
+                column=cell.column.code,
+                source=place,
                 text=reading.text,
             )
             return
@@ -162,10 +170,10 @@ class TableReading:
         if reading.status in ("blank", "not_applicable"):
             self.marks[cell.code] = reading.status
 
-    def put_row(self, cells: list[Cell], tokens: list[_Token | None], place: str) -> None:
-        for cell, token in zip(cells, tokens):
+    def put_row(self, cells: Sequence[Cell], tokens: Sequence[_Token | None], place: str) -> None:
+        for cell, token in zip(cells, tokens, strict=True):
             self.put(cell, token, token.place if token else place)
-        blanks = [cell for cell, token in zip(cells, tokens) if self.marks.get(cell.code) == "blank"]
+        blanks = [cell for cell, token in zip(cells, tokens, strict=True) if self.marks.get(cell.code) == "blank"]
         if blanks:
             self.blank_finding(blanks, place)
 
@@ -173,8 +181,11 @@ class TableReading:
         first = blanks[0]
         columns = "、".join(c.column.label for c in blanks)
         self.finding(
-            "blank_cell", table=first.table, row=first.row.code,
-            column=first.column.code if len(blanks) == 1 else None, source=place,
+            "blank_cell",
+            table=first.table,
+            row=first.row.code,
+            column=first.column.code if len(blanks) == 1 else None,
+            source=place,
             cells=f"{columns} {len(blanks)} 格" if len(blanks) > 1 else "",
         )
 
@@ -191,8 +202,12 @@ def read_table(reading: TableReading, table: Table, lines: list[Line]) -> None:
     missing = [cell for cell in table.cells if cell.code not in reading.values]
     if missing and not any(f.rule == "ambiguous_cells" and f.table == table.id for f in reading.findings):
         reading.finding(
-            "incomplete_table", table=table.id, row=missing[0].row.code, source=groups[-1].values[-1].place,
-            where=table.name, what=f"报告中缺少 {len(missing)} 格：{_describe(table, missing)}",
+            "incomplete_table",
+            table=table.id,
+            row=missing[0].row.code,
+            source=groups[-1].values[-1].place,
+            where=table.name,
+            what=f"报告中缺少 {len(missing)} 格：{_describe(table, missing)}",
         )
 
 
@@ -205,7 +220,9 @@ def _describe(table: Table, cells: list[Cell]) -> str:
     for row_code, row_cells in by_row.items():
         all_columns = [c for c in table.cells if c.row.code == row_code]
         name = table.row(row_code).name
-        parts.append(name if len(row_cells) == len(all_columns) else f"{name}（{'、'.join(c.column.label for c in row_cells)}）")
+        parts.append(
+            name if len(row_cells) == len(all_columns) else f"{name}（{'、'.join(c.column.label for c in row_cells)}）"
+        )
     return "；".join(parts)
 
 
@@ -213,7 +230,11 @@ def _read_wide(reading: TableReading, table: Table, values: list[_Token]) -> Non
     cells = list(table.cells)
     if len(values) > len(cells):
         reading.finding(
-            "ambiguous_cells", table=table.id, source=values[0].place, expected=len(cells), actual=len(values),
+            "ambiguous_cells",
+            table=table.id,
+            source=values[0].place,
+            expected=len(cells),
+            actual=len(values),
             numbers="",
         )
         return
@@ -260,7 +281,9 @@ def _ends_with_start_of(text: str, key: str) -> bool:
     return any(key.startswith(text[-n:]) for n in range(min(len(text), len(key)), shortest - 1, -1))
 
 
-def _place_group(reading: TableReading, table: Table, rows: list[Row], cells: list[list[Cell]], group: _Group, last_group: bool) -> None:
+def _place_group(
+    reading: TableReading, table: Table, rows: list[Row], cells: list[list[Cell]], group: _Group, last_group: bool
+) -> None:
     values, place = group.values, group.values[0].place
     if len(values) == sum(len(c) for c in cells):
         # several labels, then all their numbers in the same order
@@ -286,7 +309,12 @@ def _place_group(reading: TableReading, table: Table, rows: list[Row], cells: li
 def _ambiguous(reading: TableReading, table: Table, row: Row, width: int, values: list[_Token], place: str) -> None:
     numbers = f"（{' '.join(v.text for v in values)}）"
     reading.finding(
-        "ambiguous_cells", table=table.id, row=row.code, source=place, expected=width, actual=len(values),
+        "ambiguous_cells",
+        table=table.id,
+        row=row.code,
+        source=place,
+        expected=width,
+        actual=len(values),
         numbers=numbers,
     )
 

@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from rollup import codesheet
 from rollup.findings import Finding
-from rollup.forms import Cell, Edition, editions
+from rollup.forms import Cell, Edition, Number, editions
 from rollup.ingest.cells import read_cell
 from rollup.model import Submission
 from rollup.text import cell_text
@@ -22,7 +22,7 @@ class _Grid:
         self._workbook = workbook
         self._sheets: dict[str, list[list]] = {}
 
-    def value(self, sheet: str, cell: str):
+    def value(self, sheet: str, cell: str) -> object:
         if sheet not in self._sheets:
             if sheet not in self._workbook.sheet_names:
                 raise KeyError(sheet)
@@ -54,12 +54,25 @@ def read_workbook(path: Path) -> Submission:
 
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
     cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
-    values, notes, sources, marks, findings = {}, {}, {}, {}, []
+    values: dict[str, Number] = {}
+    notes: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    marks: dict[str, str] = {}
+    findings: list[Finding] = []
 
-    def finding(rule: str, cell: Cell, source: str | None = None, **words: object) -> Finding:
+    def finding(rule: str, cell: Cell, source: str | None = None, *, reason: str = "", text: str = "") -> Finding:
         return Finding.of(
-            rule, edition=edition, file=path.name, unit=cover["unit"], table=cell.table, row=cell.row.code,
-            column=cell.column.code, source=source, **words,
+            rule,
+            edition=edition,
+            file=path.name,
+            unit=cover["unit"],
+            table=cell.table,
+            row=cell.row.code,
+            column=cell.column.code,
+            source=source,
+            reason=reason,
+            text=text,
+            cells="",
         )
 
     for cell in edition.cells:
@@ -75,7 +88,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
             continue
         reading = read_cell(raw, cell.kind)
         sources[cell.code] = source
-        if reading.status == "invalid":
+        if reading.value is None:
             findings.append(finding("not_a_number", cell, source, text=reading.text))
             continue
         values[cell.code] = reading.value
@@ -84,7 +97,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         if reading.status in ("blank", "not_applicable"):
             marks[cell.code] = reading.status
         if reading.status == "blank":
-            findings.append(finding("blank_cell", cell, source, cells=""))
+            findings.append(finding("blank_cell", cell, source))
     return Submission(
         file=path,
         unit=cover["unit"] or None,
@@ -100,7 +113,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
     )
 
 
-def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str):
+def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str) -> object:
     location = codemap.locations.get(key)
     if location is None:
         return None
@@ -117,7 +130,7 @@ def _explanation(grid: _Grid, codemap: codesheet.CodeMap) -> dict[str, str]:
 
 
 def _year(text: str) -> int | None:
-    reading = read_cell(text.replace("年度", "").replace("年", "")) if text else None
-    if reading is None or reading.status != "number" or not float(reading.value).is_integer():
+    value = read_cell(text.replace("年度", "").replace("年", "")).value if text else None
+    if value is None or not float(value).is_integer():
         return None
-    return int(reading.value)
+    return int(value)

@@ -17,6 +17,20 @@ from rollup.notify.mime import Letter
 from rollup.notify.smtp import Delivery, MailError, MailSetupError
 
 __all__ = [
-    "CHASE", "GAPS", "GAPS_FILE", "SEND_BACK", "Delivery", "Letter", "MailError", "MailSetupError", "ReminderPlan",
-    "gaps_eml_path", "plan_reminders", "remind", "reminder_folder", "send", "send_gaps", "write_gaps",
+    "CHASE",
+    "GAPS",
+    "GAPS_FILE",
+    "SEND_BACK",
+    "Delivery",
+    "Letter",
+    "MailError",
+    "MailSetupError",
+    "ReminderPlan",
+    "gaps_eml_path",
+    "plan_reminders",
+    "remind",
+    "reminder_folder",
+    "send",
+    "send_gaps",
+    "write_gaps",
 ]

@@ -17,9 +17,13 @@ CHASE = "催报"
 SEND_BACK = "退回更正"
 # The finding columns a unit needs to find and fix each problem, with their headers.
 FINDING_COLUMNS = {
-    "severity_words": "类型", "table_words": "表", "row_words": "行", "column_words": "列", "source": "单元格",
+    "severity_words": "类型",
+    "table_words": "表",
+    "row_words": "行",
+    "column_words": "列",
+    "source": "单元格",
     "message": "问题",
-}  # fmt: skip
+}
 
 
 def cn_date(day: date | datetime) -> str:
@@ -97,7 +101,9 @@ def _missing_section(report: StatusReport) -> Section | None:
         (u.unit.name, u.unit.category, u.unit.contact, u.unit.phone, cn_date(u.deadline), overdue_words(u))
         for u in missing
     ]
-    return Section(f"未报送（{len(missing)}家）", (), grid(("单位", "类别", "联系人", "电话", "截止日期", "情况"), rows))
+    return Section(
+        f"未报送（{len(missing)}家）", (), grid(("单位", "类别", "联系人", "电话", "截止日期", "情况"), rows)
+    )
 
 
 def overdue_words(status: UnitStatus) -> str:
@@ -108,10 +114,18 @@ def _late_section(report: StatusReport) -> Section | None:
     if not report.late:
         return None
     rows = [
-        (u.unit.name, cn_date(u.deadline), _received(u), f"{u.days_late}天" if u.days_late is not None else "", str(u.standing))
+        (
+            u.unit.name,
+            cn_date(u.deadline),
+            _received(u),
+            f"{u.days_late}天" if u.days_late is not None else "",
+            str(u.standing),
+        )
         for u in report.late
     ]
-    return Section(f"迟报（{len(report.late)}家）", (), grid(("单位", "截止日期", "首次收到", "迟报天数", "目前状态"), rows))
+    return Section(
+        f"迟报（{len(report.late)}家）", (), grid(("单位", "截止日期", "首次收到", "迟报天数", "目前状态"), rows)
+    )
 
 
 def _received(status: UnitStatus) -> str:
@@ -205,6 +219,7 @@ def reminder_subject(report: StatusReport, status: UnitStatus, kind: str) -> str
 
 def reminder_document(report: StatusReport, status: UnitStatus, kind: str, *, signature: str) -> Document:
     greeting = f"{status.unit.contact}同志：" if status.unit.contact else f"{status.unit.name}："
+    sections: tuple[Section, ...]
     if kind == CHASE:
         sections = (Section(None, (greeting, _chase_text(report, status), "如已报送，请忽略本邮件，并告知我们核对。")),)
     else:
@@ -212,7 +227,7 @@ def reminder_document(report: StatusReport, status: UnitStatus, kind: str, *, si
         sections = (Section(None, (greeting, intro)), findings_section(status, _edition(report), title="需更正的问题"))
     return Document(
         title=reminder_subject(report, status, kind).split("】", 1)[1],
-        sections=sections + (Section(None, (signature, cn_date(report.as_of))),),
+        sections=(*sections, Section(None, (signature, cn_date(report.as_of)))),
         footer="本邮件由 rollup 自动发送。",
     )
 

@@ -54,7 +54,7 @@ def send(letters: list[Letter], settings: Settings, log: Ledger, *, year: int) -
     recipients it accepted. Raises ``MailError`` when nothing could be sent at all."""
 
     def record(delivery: Delivery) -> None:
-        if delivery.sent:
+        if delivery.sent and delivery.sent_at is not None:
             log.record_message(
                 year=year,
                 unit_id=delivery.letter.unit_id,
@@ -67,7 +67,9 @@ def send(letters: list[Letter], settings: Settings, log: Ledger, *, year: int) -
 
     smtp = require_smtp(settings)
     if any(letter.kind == GAPS and not letter.recipients for letter in letters):
-        raise MailSetupError("未配置缺报情况邮件的收件人：请在配置文件 [notify] recipients 中填写，如 [\"gk@example.gov.cn\"]")
+        raise MailSetupError(
+            '未配置缺报情况邮件的收件人：请在配置文件 [notify] recipients 中填写，如 ["gk@example.gov.cn"]'
+        )
     return send_letters(letters, smtp, ca_file=settings.smtp_ca_file, on_delivery=record)
 
 
@@ -114,7 +116,11 @@ def plan_reminders(
         if last is not None and not force and _local(now) - _local(last) < interval:
             recent.append((status, kind, last))
             continue
-        letters.append(_written(reminder_letter(report, status, kind, settings), reminder_path(settings, report.year, status, kind)))
+        letters.append(
+            _written(
+                reminder_letter(report, status, kind, settings), reminder_path(settings, report.year, status, kind)
+            )
+        )
     return ReminderPlan(tuple(letters), tuple(recent), tuple(no_email))
 
 

@@ -6,6 +6,7 @@ finding can never inject markup."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -33,7 +34,7 @@ class Document:
     footer: str = ""
 
 
-def grid(header: tuple[str, ...] | list[str], rows) -> Grid:
+def grid(header: Sequence[str], rows: Iterable[Iterable[object]]) -> Grid:
     return Grid(tuple(header), tuple(tuple(str(cell) for cell in row) for row in rows))
 
 

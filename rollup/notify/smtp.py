@@ -76,7 +76,7 @@ def send_letters(
             deliveries.append(delivery)
             if delivery.error and _lost(client):
                 break
-    for letter in letters[len(deliveries):]:
+    for letter in letters[len(deliveries) :]:
         delivery = Delivery(letter, error="与邮件服务器的连接已中断，未发送")
         on_delivery(delivery)
         deliveries.append(delivery)
@@ -88,6 +88,7 @@ def _session(smtp: SmtpSettings, password: str | None, ca_file: Path | None) -> 
     """A connected, encrypted (as configured) and logged-in client; closed whatever happens."""
     where = f"{smtp.host}:{smtp.effective_port}"
     context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    client: smtplib.SMTP
     try:
         if smtp.security == "ssl":
             client = smtplib.SMTP_SSL(smtp.host, smtp.effective_port, timeout=smtp.timeout, context=context)
@@ -107,7 +108,9 @@ def _session(smtp: SmtpSettings, password: str | None, ca_file: Path | None) -> 
         raise MailError(_session_error(exc, smtp, where)) from None
     except UnicodeEncodeError:  # smtplib sends login data as ASCII only
         _close(client)
-        raise MailError(f"邮箱用户名或环境变量 {smtp.password_env} 中的密码含有中文等非 ASCII 字符，无法登录邮件服务器") from None
+        raise MailError(
+            f"邮箱用户名或环境变量 {smtp.password_env} 中的密码含有中文等非 ASCII 字符，无法登录邮件服务器"
+        ) from None
     try:
         yield client
     finally:

@@ -25,7 +25,9 @@ MAX_LISTED = 30
 def print_consolidation(console: Console, result: Consolidation, outputs: Outputs, status: StatusReport) -> None:
     expected = len(result.units)
     by_category = Counter(u.unit.category for u in result.units)
-    console.print(f"[bold]{result.region} {result.year} 年度政府信息公开工作年度报告汇总[/bold]（{result.edition.name}）")
+    console.print(
+        f"[bold]{result.region} {result.year} 年度政府信息公开工作年度报告汇总[/bold]（{result.edition.name}）"
+    )
     console.print(
         f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}），"
         f"已收到 {len(result.received)} 家，未报送 {len(result.missing)} 家"
@@ -59,9 +61,13 @@ def late_words(unit: UnitStatus) -> str:
 def print_status(console: Console, report: StatusReport, *, title: bool = True) -> None:
     """Rates, then every unit the office must act on, then files that count for no unit."""
     if title:
-        console.print(f"[bold]{report.region} {report.year} 年度政府信息公开工作年度报告报送情况[/bold]（截至 {report.as_of:%Y-%m-%d}）")
+        console.print(
+            f"[bold]{report.region} {report.year} 年度政府信息公开工作年度报告报送情况[/bold]（截至 {report.as_of:%Y-%m-%d}）"
+        )
     for name, rates in report.rates.items():
-        console.print(("[bold]" if name == TOTAL else "") + rate_line(name, rates) + ("[/bold]" if name == TOTAL else ""))
+        console.print(
+            ("[bold]" if name == TOTAL else "") + rate_line(name, rates) + ("[/bold]" if name == TOTAL else "")
+        )
     counts = Counter(u.standing for u in report.units)
     console.print("，".join(f"{s} {counts[s]} 家" for s in Standing))
     missing = report.with_standing(Standing.MISSING)
@@ -71,7 +77,9 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             console.print(f"  {u.unit.name}（{late_words(u)}；联系人 {u.unit.contact or '未登记'} {u.unit.phone}）")
     late = report.late
     if late:
-        console.print(f"[yellow]迟报 {len(late)} 家：[/yellow]" + "、".join(f"{u.unit.name}（{late_words(u)}）" for u in late))
+        console.print(
+            f"[yellow]迟报 {len(late)} 家：[/yellow]" + "、".join(f"{u.unit.name}（{late_words(u)}）" for u in late)
+        )
     _print_findings(console, report)
     for u in report.with_standing(Standing.CORRECTED):
         console.print(f"[green]已更正[/green] {u.unit.name}：以 {u.file} 为准（共 {u.versions} 版）")
@@ -100,7 +108,9 @@ def _print_findings(console: Console, report: StatusReport) -> None:
     for u in flagged:
         for row in finding_rows(u.errors[:MAX_LISTED]):
             console.print(f"  [red]错误[/red] {u.unit.name}：{row.message}{_place(row)}")
-        for finding, row in zip(u.accepted_findings[:MAX_LISTED], finding_rows(u.accepted_findings[:MAX_LISTED])):
+        for finding, row in zip(
+            u.accepted_findings[:MAX_LISTED], finding_rows(u.accepted_findings[:MAX_LISTED]), strict=True
+        ):
             console.print(f"  [green]已说明[/green] {u.unit.name}：{row.message}（{u.reason(finding)}）")
         if u.explanation and (u.errors or u.accepted_findings):
             console.print(f"  [dim]单位说明：{u.explanation}[/dim]")

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -34,7 +35,9 @@ def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> 
     return Outputs(
         workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
         json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
-        csv=write_atomically(folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")),
+        csv=write_atomically(
+            folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")
+        ),
     )
 
 
@@ -59,8 +62,13 @@ def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
         "status": {
             "as_of": status.as_of.isoformat(),
             "rates": {
-                name: {"expected": r.expected, "received": r.received, "on_time": r.on_time,
-                       "submission_rate": round(r.submission_rate, 4), "timeliness_rate": round(r.timeliness_rate, 4)}
+                name: {
+                    "expected": r.expected,
+                    "received": r.received,
+                    "on_time": r.on_time,
+                    "submission_rate": round(r.submission_rate, 4),
+                    "timeliness_rate": round(r.timeliness_rate, 4),
+                }
                 for name, r in status.rates.items()
             },
             "units": {u.unit.name: str(u.standing) for u in status.units},
@@ -72,14 +80,14 @@ def long_frame(result: Consolidation) -> pd.DataFrame:
     """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
     not_applicable, or empty for a written number) and note, so a 0 keeps what it was."""
     rows = [
-        (report.unit.name, code, value, report.submission.marks.get(code, ""), report.submission.notes.get(code, ""))
-        for report in result.counted
-        for code, value in report.submission.values.items()
+        (report.unit.name, code, value, s.marks.get(code, ""), s.notes.get(code, ""))
+        for report, s in result.summed
+        for code, value in s.values.items()
     ]
     return pd.DataFrame(rows, columns=["unit", "code", "value", "mark", "note"], dtype=object)
 
 
-def consolidated_workbook(result: Consolidation, status: StatusReport):
+def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbook:
     workbook = form_workbook(
         result.edition,
         values=result.values,
@@ -99,11 +107,13 @@ def detail_frame(result: Consolidation) -> pd.DataFrame:
     """One row per unit that sent something, one column per cell code."""
     codes = result.edition.codes
     rows = []
-    for report in result.received:
-        s = report.submission
+    for report, s in result.sent:
         counted = "是" if report.counted else "否（有错误，未计入）"
-        rows.append([report.unit.id, report.unit.name, report.unit.category, s.file.name, counted] + [s.values.get(c) for c in codes])
-    return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总"] + codes, dtype=object)
+        rows.append(
+            [report.unit.id, report.unit.name, report.unit.category, s.file.name, counted]
+            + [s.values.get(c) for c in codes]
+        )
+    return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总", *codes], dtype=object)
 
 
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
@@ -129,17 +139,42 @@ def rates_frame(status: StatusReport) -> pd.DataFrame:
 
 
 STATUS_COLUMNS = [
-    "编码", "单位名称", "类别", "报送情况", "截止日期", "收到时间", "迟报/逾期天数", "文件", "版本数",
-    "错误数", "警告数", "已说明", "单位说明", "联系人", "电话",
+    "编码",
+    "单位名称",
+    "类别",
+    "报送情况",
+    "截止日期",
+    "收到时间",
+    "迟报/逾期天数",
+    "文件",
+    "版本数",
+    "错误数",
+    "警告数",
+    "已说明",
+    "单位说明",
+    "联系人",
+    "电话",
 ]
 
 
 def _unit_row(u: UnitStatus) -> list:
     accepted = "；".join(f"{f.message}（{u.reason(f)}）" for f in u.accepted_findings)
     return [
-        u.unit.id, u.unit.name, u.unit.category, str(u.standing), u.deadline.isoformat(),
-        f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "", u.days_late or "", u.file or "", u.versions or "",
-        len(u.errors), len(u.findings) - len(u.errors), accepted, u.explanation or "", u.unit.contact, u.unit.phone,
+        u.unit.id,
+        u.unit.name,
+        u.unit.category,
+        str(u.standing),
+        u.deadline.isoformat(),
+        f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "",
+        u.days_late or "",
+        u.file or "",
+        u.versions or "",
+        len(u.errors),
+        len(u.findings) - len(u.errors),
+        accepted,
+        u.explanation or "",
+        u.unit.contact,
+        u.unit.phone,
     ]
 
 
@@ -175,8 +210,12 @@ def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame, gap: int | None = None) 
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for index, column in enumerate(frame.columns, start=1):
-        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) if len(frame) else len(str(column))
+        width = (
+            max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) if len(frame) else len(str(column))
+        )
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, min(60, max(8, width * 1.6)))
+        sheet.column_dimensions[letter].width = max(
+            sheet.column_dimensions[letter].width or 0, min(60, max(8, width * 1.6))
+        )
     if gap is None:
         sheet.freeze_panes = "A2"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup import codesheet
@@ -123,7 +124,7 @@ class SheetLayout:
 
     @property
     def inputs(self) -> dict[str, Box]:
-        return {box.code: box for box in self.boxes if box.role == "input"}
+        return {box.code: box for box in self.boxes if box.role == "input" and box.code}
 
 
 def layout_table(table: Table) -> SheetLayout:
@@ -154,13 +155,15 @@ def _tall_block(table, block, top, labels, width):
     if labels:
         boxes.append(Box(top, 1, top + depth - 1, labels, "corner", block.corner or ""))
     last = len(block.columns) - 1
-    heads = [pad(c.path + (c.header,), depth) for c in block.columns]
+    heads = [pad((*c.path, c.header), depth) for c in block.columns]
     for s in label_spans(heads):
         right = width if s.last_index == last else labels + 1 + s.last_index
         boxes.append(Box(top + s.first_level, labels + 1 + s.first_index, top + s.last_level, right, "header", s.text))
     first = top + depth
-    for s in label_spans([pad(r.path + (r.label,), labels) for r in block.rows]):
-        boxes.append(Box(first + s.first_index, 1 + s.first_level, first + s.last_index, 1 + s.last_level, "label", s.text))
+    for s in label_spans([pad((*r.path, r.label), labels) for r in block.rows]):
+        boxes.append(
+            Box(first + s.first_index, 1 + s.first_level, first + s.last_index, 1 + s.last_level, "label", s.text)
+        )
     for i, r in enumerate(block.rows):
         for j, c in enumerate(block.columns):
             right = width if j == last else labels + 1 + j
@@ -173,7 +176,7 @@ def _wide_block(table, block, top, labels, width):
     """The form prints each row as a group of columns side by side: header levels are the row's
     path and label, then the column label; one line of inputs below."""
     depth = max(len(r.path) + 1 for r in block.rows)
-    heads = [pad(r.path + (r.label,), depth) + (c.header,) for r in block.rows for c in block.columns]
+    heads = [(*pad((*r.path, r.label), depth), c.header) for r in block.rows for c in block.columns]
     boxes = [
         Box(top + s.first_level, 1 + s.first_index, top + s.last_level, 1 + s.last_index, "header", s.text)
         for s in label_spans(heads)
@@ -199,7 +202,7 @@ def text_width(text: str) -> float:
 def column_widths(layout: SheetLayout) -> dict[int, float]:
     """Widths from the boxes that sit in one column only: labels may wrap over the rows they
     span, headers fit on one line when short and wrap to two when long."""
-    widths = {col: 7.0 for col in range(1, layout.width + 1)}
+    widths = dict.fromkeys(range(1, layout.width + 1), 7.0)
     for box in layout.boxes:
         if box.width != 1 or not box.text:
             continue
@@ -262,21 +265,44 @@ _ALIGN = {
     "input": _CENTER,
 }
 
-_VALIDATION = {
-    "count": dict(type="whole", operator="greaterThanOrEqual", formula1="0",
-                  error="请填写不小于 0 的整数。", prompt="填写不小于 0 的整数"),
-    "signed": dict(type="whole", operator="between", formula1="-999999999", formula2="999999999",
-                   error="请填写整数：增加填正数，减少填负数，没有变化填 0。", prompt="增加填正数，减少填负数"),
-    "money": dict(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                  error="请填写不小于 0 的数字，单位为万元，可带小数。", prompt="单位：万元，可带小数"),
+_VALIDATION: dict[CellKind, dict[str, Any]] = {
+    "count": {
+        "type": "whole",
+        "operator": "greaterThanOrEqual",
+        "formula1": "0",
+        "error": "请填写不小于 0 的整数。",
+        "prompt": "填写不小于 0 的整数",
+    },
+    "signed": {
+        "type": "whole",
+        "operator": "between",
+        "formula1": "-999999999",
+        "formula2": "999999999",
+        "error": "请填写整数：增加填正数，减少填负数，没有变化填 0。",
+        "prompt": "增加填正数，减少填负数",
+    },
+    "money": {
+        "type": "decimal",
+        "operator": "greaterThanOrEqual",
+        "formula1": "0",
+        "error": "请填写不小于 0 的数字，单位为万元，可带小数。",
+        "prompt": "单位：万元，可带小数",
+    },
 }
 
 
-def _validations(ws: Worksheet) -> dict[str, DataValidation]:
+def _validations(ws: Worksheet) -> dict[CellKind, DataValidation]:
     found = {}
     for kind, spec in _VALIDATION.items():
-        dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                            errorTitle="填写有误", promptTitle="填写说明", errorStyle="stop", **spec)
+        dv = DataValidation(
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="填写有误",
+            promptTitle="填写说明",
+            errorStyle="stop",
+            **spec,
+        )
         ws.add_data_validation(dv)
         found[kind] = dv
     return found
@@ -288,7 +314,7 @@ def _paint(ws: Worksheet, boxes: Sequence[Box], cells: Mapping[str, object] | No
     validations = _validations(ws) if any(b.kind for b in boxes) else {}
     for box in boxes:
         cell = ws.cell(box.top, box.left)
-        cell.value = cells.get(box.code) if box.role == "input" else box.text
+        cell.value = cells.get(box.code or "") if box.role == "input" else box.text  # type: ignore[assignment]
         cell.font = _FONTS[box.role]
         cell.alignment = _CENTER if box.role == "label" and box.height > 1 else _ALIGN[box.role]
         if box.role != "title":
@@ -319,7 +345,7 @@ def _size(ws: Worksheet, widths: Mapping[int, float], heights: Mapping[int, floa
 def _print_setup(ws: Worksheet, landscape: bool, one_page: bool) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
     ws.print_options.horizontalCentered = True
@@ -347,12 +373,14 @@ def _cell_value(kind: CellKind, value: int | float) -> int | float:
     return value
 
 
-def _table_sheet(wb: openpyxl.Workbook, table: Table, values: Mapping[str, int | float], notes: Mapping[str, str]) -> dict[str, str]:
+def _table_sheet(
+    wb: openpyxl.Workbook, table: Table, values: Mapping[str, int | float], notes: Mapping[str, str]
+) -> dict[str, str]:
     """Write one table's sheet; return where each of its codes lives."""
     layout = layout_table(table)
     ws = wb.create_sheet(layout.title)
     inputs = layout.inputs
-    cells = {code: _cell_value(box.kind, values[code]) for code, box in inputs.items() if code in values}
+    cells = {code: _cell_value(box.kind or "count", values[code]) for code, box in inputs.items() if code in values}
     _paint(ws, layout.boxes, cells)
     widths = column_widths(layout)
     _size(ws, widths, row_heights(layout.boxes, widths))
@@ -385,7 +413,8 @@ def instructions(edition: Edition) -> list[str]:
         "请在浅黄色单元格中填写数字，其余单元格已锁定；不要增删行列，不要修改表格格式和工作表名称。",
         "各项数量填写不小于 0 的整数。",
         signed and f"{signed}可填负数：增加填正数，减少填负数（如减少 313 项填 -313），没有变化填 0。",
-        "money" in kinds and "金额以万元为单位，可保留小数（如 38 万元填 38，9282.3866 万元填 9282.3866），不要填写“万元”等文字。",
+        "money" in kinds
+        and "金额以万元为单位，可保留小数（如 38 万元填 38，9282.3866 万元填 9282.3866），不要填写“万元”等文字。",
         "各“总计”栏由填报单位按纸质表格自行计算填写，汇总时将核对勾稽关系。",
         "没有发生的事项请填 0，不要留空，也不要填“-”“无”等文字。",
     ]
@@ -416,7 +445,7 @@ def _cover_boxes(edition: Edition) -> tuple[list[Box], dict[str, str]]:
 
 
 def _cover_sheet(wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, object]) -> dict[str, str]:
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = COVER_SHEET
     boxes, locations = _cover_boxes(edition)
     given = {key: _cover_value(key, value) for key, value in cover.items() if value not in (None, "")}
@@ -427,8 +456,16 @@ def _cover_sheet(wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, ob
     ws[locations["phone"]].number_format = "@"
     if isinstance(cover.get("date"), (date, datetime)):
         ws[locations["date"]].number_format = 'yyyy"年"m"月"d"日"'
-    year = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100", allow_blank=True,
-                          showErrorMessage=True, errorTitle="填写有误", error="报告年度请填写四位数年份，如 2020。")
+    year = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="2008",
+        formula2="2100",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="填写有误",
+        error="报告年度请填写四位数年份，如 2020。",
+    )
     ws.add_data_validation(year)
     year.add(locations["year"])
     _print_setup(ws, landscape=False, one_page=True)
@@ -460,7 +497,7 @@ def _code_sheet(wb: openpyxl.Workbook, edition: str, locations: dict[str, tuple[
     ws.sheet_state = "hidden"
 
 
-def _check_keys(what: str, given: Mapping | None, known) -> None:
+def _check_keys(what: str, given: Mapping[str, object] | None, known: Iterable[str]) -> None:
     unknown = sorted(set(given or ()) - set(known))
     if unknown:
         raise ValueError(f"{what} not in the form: {', '.join(unknown)}")
