@@ -154,3 +154,12 @@ def test_python_dash_m_rollup_is_the_same_command():
     result = subprocess.run([sys.executable, "-m", "rollup", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert all(command in result.stdout for command in COMMANDS)
+
+
+def test_file_errors_are_one_chinese_line_with_exit_2(tmp_path):
+    settings_for(tmp_path, tmp_path / "inbox")
+    result = runner.invoke(
+        app, ["sample", "--expected", str(tmp_path / "无此文件.json"), "--config", str(tmp_path / "rollup.toml")]
+    )
+    assert result.exit_code == 2 and "找不到文件或文件夹" in result.output and "无此文件.json" in result.output
+    assert "Traceback" not in result.output and "Errno" not in result.output

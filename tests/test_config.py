@@ -146,3 +146,34 @@ def test_bad_mail_settings_are_named_in_the_editors_words(tmp_path, sections, wo
         _mail_config(tmp_path, sections)
     assert words in str(failure.value)
     assert secret is None or secret not in str(failure.value)
+
+
+def test_a_roster_saved_by_excel_as_gbk_with_free_categories_and_a_multiline_field(tmp_path):
+    path = tmp_path / "units.csv"
+    text = (
+        "# 温州市名册：各县（市、区）和市直部门\n编码,单位名称,类别,别名,联系人\n"
+        'C01,乐清市,县市区,"乐清;乐清市人民政府","王\n# 不是注释：在引号里"\n'
+        "D01,温州市商务局,市直部门,,\n"
+    )
+    path.write_bytes(text.encode("gbk"))
+    roster = load_roster(path, "温州市")
+    assert [(u.id, u.category) for u in roster] == [("C01", "县市区"), ("D01", "市直部门")]
+    assert roster.categories == ("县市区", "市直部门")
+    assert roster.get("C01").contact == "王\n# 不是注释：在引号里"
+    assert roster.match("乐清").id == "C01"
+
+
+def test_the_receipts_file_beside_the_config_is_used_without_a_setting(tmp_path):
+    path = tmp_path / "rollup.toml"
+    path.write_text('region = "测试市"\nyear = 2021\n', encoding="utf-8")
+    assert load_settings(path).receipts_path is None
+    (tmp_path / "receipts.csv").write_text("文件,收到时间\n", encoding="utf-8")
+    assert load_settings(path).receipts_path == tmp_path / "receipts.csv"
+    path.write_text('region = "测试市"\nyear = 2021\n[paths]\nreceipts = "登记.csv"\n', encoding="utf-8")
+    assert load_settings(path).receipts_path == tmp_path / "登记.csv"
+
+
+def test_a_missing_config_says_where_it_looked_and_how_to_point_elsewhere(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path / "nowhere" / "rollup.toml")
+    assert str(tmp_path / "nowhere" / "rollup.toml") in str(info.value) and "--config" in str(info.value)

@@ -228,3 +228,57 @@ def test_messages_are_recorded_per_unit_and_kind(tmp_path):
 def test_history_of_a_unit_the_ledger_has_never_seen_is_empty(tmp_path):
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         assert history(ledger, 2019, "D01") == []
+
+
+def dump(path: Path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+def test_history_and_accept_read_the_ledger_and_never_the_inbox(office, monkeypatch):
+    pipeline.track(office)
+    before = dump(office.ledger_path)
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr("rollup.pipeline.read_submission", no_reading)
+    unit, entries = pipeline.unit_history(office, "市府办")
+    assert unit.id == "D01" and len(entries) == 1 and entries[0].counted
+    assert dump(office.ledger_path) == before  # history writes nothing
+
+    commerce = office.inbox / "乐清市商务局.xlsx"
+    fill_template(commerce, commerce, {"B.3.7.natural": read_submission(commerce).values["B.3.7.natural"] + 1})
+    stamp(commerce, BEFORE_DEADLINE)
+    assert pipeline.inbox_changed(office)  # the ledger has not seen the change yet
+    monkeypatch.undo()
+    pipeline.track(office)
+    assert not pipeline.inbox_changed(office)
+    before = dump(office.ledger_path)
+    monkeypatch.setattr("rollup.pipeline.read_submission", no_reading)
+    _, covered = pipeline.accept(office, "商务局", "row_total", "口径差异")
+    assert [f.rule for f in covered] == ["row_total"]
+    added = set(dump(office.ledger_path)) - set(before)
+    assert len(added) == 1 and next(iter(added)).startswith('INSERT INTO "acceptances"')
+    assert set(before) <= set(dump(office.ledger_path))
+
+
+def test_the_last_run_remembers_which_version_counted(office):
+    pipeline.track(office)
+    path = office.inbox / "乐清市公安局.xlsx"
+    stamp(fill_template(path, office.inbox / "乐清市公安局（第二版）.xlsx", {"A.rules.made": 1}), datetime(2020, 1, 25))
+    pipeline.track(office, as_of=date(2020, 1, 21))  # the second version had not arrived yet
+    with Ledger.open(office.ledger_path) as ledger:
+        run = ledger.last_run(2019)
+        assert run is not None and run.as_of == date(2020, 1, 21)
+        assert ledger.version(run.counted[_police(office)]).file_name == "乐清市公安局.xlsx"
+    pipeline.track(office)
+    _, entries = pipeline.unit_history(office, "公安局")
+    assert [e.counted for e in entries] == [False, True]
+
+
+def _police(settings) -> str:
+    return pipeline.find_unit(settings, "公安局", 2019).id

@@ -2,6 +2,7 @@ import hashlib
 import json
 import os
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -131,3 +132,18 @@ def test_units_that_send_their_report_itself_are_consolidated_like_templates(tmp
     assert commerce.counted and commerce.submission.file == report and commerce.submission.values == values
     assert result.missing == [] and result.findings == []
     assert result.values == load_city(REPORTS / "expected.json").values
+
+
+def test_the_main_job_is_one_call_from_python(tmp_path, inbox):
+    settings = settings_for(tmp_path, inbox)
+    result = pipeline.run(settings, as_of=date(2020, 2, 1), received_at=datetime(2020, 1, 20))
+    folder = settings.outbox / "2019"
+    assert {result.outputs.workbook, result.outputs.json, result.outputs.csv, result.gaps.eml} == {
+        folder / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx",
+        folder / "汇总数据.json",
+        folder / "明细数据.csv",
+        folder / "缺报情况.eml",
+    }
+    assert all(path.is_file() for path in (result.outputs.workbook, result.outputs.json, result.outputs.csv))
+    assert result.gaps.eml is not None and result.gaps.eml.is_file()
+    assert len(result.consolidation.received) == 74 and result.status.as_of == date(2020, 2, 1)
