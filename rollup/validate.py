@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from rollup.findings import Finding
-from rollup.forms import Edition, Number, RuleLine, edition_for_year, editions
+from rollup.forms import Edition, Number, RuleLine, cell_code, edition_for_year, editions
 from rollup.model import Submission
 from rollup.roster import Roster, unit_key
 
@@ -45,11 +45,10 @@ def check_values(
         f for code, value in values.items() if code in edition.cell_index for f in _cell_kind(edition, code, value)
     ]
     findings += [f for line in edition.rule_lines if (f := _sum_line(edition, line, values)) is not None]
-    return [replace(f, source=sources.get(_total_cell(f))) if f.row and f.column else f for f in findings]
-
-
-def _total_cell(finding: Finding) -> str:
-    return f"{finding.table}.{finding.row}.{finding.column}"
+    return [
+        replace(f, source=sources.get(cell_code(f.table, f.row, f.column))) if f.table and f.row and f.column else f
+        for f in findings
+    ]
 
 
 def _cell_kind(edition: Edition, code: str, value: Number) -> list[Finding]:

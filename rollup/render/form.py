@@ -29,7 +29,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup import codesheet
-from rollup.forms import CellKind, Edition, Table
+from rollup.forms import Block, CellKind, Edition, Table, cell_code
 
 COVER_SHEET = "封面"
 EXPLANATION_SHEET = "说明"
@@ -147,7 +147,7 @@ def layout_table(table: Table) -> SheetLayout:
     return SheetLayout(table.sheet, tuple(boxes), width, labels)
 
 
-def _tall_block(table, block, top, labels, width):
+def _tall_block(table: Table, block: Block, top: int, labels: int, width: int) -> tuple[list[Box], int]:
     """Header rows from column paths, then one line per row with its labels on the left.
     The last column stretches to the table's width when a block has fewer columns."""
     depth = max(len(c.path) + 1 for c in block.columns)
@@ -167,12 +167,12 @@ def _tall_block(table, block, top, labels, width):
     for i, r in enumerate(block.rows):
         for j, c in enumerate(block.columns):
             right = width if j == last else labels + 1 + j
-            code = f"{table.id}.{r.code}.{c.code}"
+            code = cell_code(table.id, r.code, c.code)
             boxes.append(Box(first + i, labels + 1 + j, first + i, right, "input", code=code, kind=c.kind))
     return boxes, first + len(block.rows)
 
 
-def _wide_block(table, block, top, labels, width):
+def _wide_block(table: Table, block: Block, top: int, labels: int, width: int) -> tuple[list[Box], int]:
     """The form prints each row as a group of columns side by side: header levels are the row's
     path and label, then the column label; one line of inputs below."""
     depth = max(len(r.path) + 1 for r in block.rows)
@@ -183,7 +183,7 @@ def _wide_block(table, block, top, labels, width):
     ]
     line = top + depth + 1
     for i, (r, c) in enumerate((r, c) for r in block.rows for c in block.columns):
-        code = f"{table.id}.{r.code}.{c.code}"
+        code = cell_code(table.id, r.code, c.code)
         boxes.append(Box(line, 1 + i, line, 1 + i, "input", code=code, kind=c.kind))
     return boxes, line + 1
 
