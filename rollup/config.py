@@ -67,6 +67,20 @@ class NotifySettings(BaseModel):
     signature: str = ""  # how reminders are signed; default: the region's 人民政府办公室
 
 
+class OutlierSettings(BaseModel):
+    """``[outliers]``: when a figure is far enough from the unit's earlier reports or from its
+    peers (same category, same year) to be worth a warning."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    min_value: float = Field(default=100, ge=0)  # smaller figures are never outliers
+    history_ratio: float = Field(default=10, gt=1)  # × the unit's largest earlier figure …
+    history_floor: float = Field(default=10, ge=0)  # … taken as at least this
+    peer_spread: float = Field(default=4, gt=0)  # robust deviations (of log10 figures) above the peers' median
+    peer_spread_floor: float = Field(default=0.5, ge=0)  # the least spread assumed (0.5 ≈ a factor of 3)
+    min_peers: int = Field(default=5, ge=1)  # fewer peers: no comparison
+
+
 class Settings(BaseModel):
     """config/rollup.toml. Relative paths are relative to the folder of that file."""
 
@@ -77,6 +91,7 @@ class Settings(BaseModel):
     paths: Paths = Paths()
     smtp: SmtpSettings | None = None
     notify: NotifySettings = NotifySettings()
+    outliers: OutlierSettings = OutlierSettings()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:

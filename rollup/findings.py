@@ -20,10 +20,11 @@ from rollup.forms import Edition, Number, editions, format_number
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # worth knowing, nothing to correct
 
 
-SEVERITY_WORDS = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+SEVERITY_WORDS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,13 @@ _RULES = (
         "总体情况写“{sentence}”，{cells}合计为 {expected}，两者不一致",
     ),
     Rule(
+        "no_last_year",
+        INFO,
+        "台账中没有该单位上一年度的报告，无法核对跨年度数字",
+        "台账中没有该单位 {last_year} 年度的报告，本年的上年结转等数字无法与上一年度核对（可用 rollup import-history 导入）",
+    ),
+    Rule("outlier", WARNING, "数字远超该单位往年或同类单位，请核实", "{where}：填报 {actual}，{why}，请核实是否填错"),
+    Rule(
         "conflicting_year",
         ERROR,
         "标题中的年度与统计期限不一致",
@@ -119,7 +127,7 @@ def catalogue() -> dict[str, Rule]:
     by several editions must mean the same in each)."""
     found = {rule.code: rule for rule in _RULES}
     for edition in editions().values():
-        for spec in edition.rules:
+        for spec in edition.rules + edition.year_rules:
             rule = Rule(spec.id, Severity(spec.severity), spec.title, spec.message)
             if found.setdefault(spec.id, rule) != rule:
                 raise ValueError(f"edition {edition.edition}: rule {spec.id} differs from the catalogue's {spec.id}")

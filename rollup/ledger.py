@@ -318,9 +318,7 @@ class Ledger:
         found: dict[int, list[dict[str, object]]] = defaultdict(list)
         if not version_ids:
             return found
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
+        self._want(version_ids)
         rows = self._db.execute(
             "SELECT submission_id, rule, severity, table_id, row_code, column_code, source, expected, actual, message"
             " FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq"
@@ -351,6 +349,39 @@ class Ledger:
     def values(self, version_id: int) -> dict[str, Number]:
         rows = self._db.execute("SELECT code, value FROM cell_values WHERE submission_id = ?", (version_id,))
         return {r["code"]: r["value"] for r in rows}
+
+    def counted_values(self, year: int) -> dict[str, tuple[str | None, dict[str, Number]]]:
+        """Each unit's report of ``year`` as (edition, values): the version that counted in that
+        year's last run, else (for years only imported, never consolidated) the newest version."""
+        run = self.last_run(year)
+        if run is not None:
+            versions = {v.id: v for v in self._versions("year = ?", (year,))}
+            chosen = {unit_id: versions[version_id] for unit_id, version_id in run.counted.items()}
+        else:
+            chosen = {}
+            for version in self._versions("year = ? AND unit_id IS NOT NULL", (year,)):
+                chosen[version.unit_id or ""] = version  # oldest first: the newest stays
+        values = self._values([v.id for v in chosen.values()])
+        return {unit_id: (v.edition, values.get(v.id, {})) for unit_id, v in chosen.items()}
+
+    def _values(self, version_ids: list[int]) -> dict[int, dict[str, Number]]:
+        """The values of many versions in one query, by version id."""
+        found: dict[int, dict[str, Number]] = defaultdict(dict)
+        if version_ids:
+            self._want(version_ids)
+            rows = self._db.execute(
+                "SELECT submission_id, code, value FROM cell_values JOIN wanted ON wanted.id = submission_id"
+            )
+            for r in rows:
+                found[r["submission_id"]][r["code"]] = r["value"]
+        return found
+
+    def _want(self, version_ids: list[int]) -> None:
+        """Fill the temporary table ``wanted`` with ``version_ids`` (a join beats an IN list of
+        thousands of parameters)."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
 
     # --- runs ----------------------------------------------------------------------------------
 

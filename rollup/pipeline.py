@@ -15,15 +15,16 @@ from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
 from rollup.config import Settings
 from rollup.findings import Finding, catalogue
-from rollup.forms import edition_for_year
+from rollup.forms import edition_for_year, editions
 from rollup.ingest import fingerprint, is_candidate, read_submission
 from rollup.ledger import Ledger, Run, Version
 from rollup.model import Acceptance, Submission
+from rollup.outliers import Reported, find_outliers
 from rollup.receipts import load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
 from rollup.roster import Roster, Unit, load_roster
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
-from rollup.validate import validate
+from rollup.validate import LastYear, validate
 from rollup.versions import HistoryEntry, history
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -70,15 +71,31 @@ def check_files(
 
 
 def read_inbox(
-    settings: Settings, year: int, roster: Roster, progress: Progress = _no_progress
+    settings: Settings,
+    year: int,
+    roster: Roster,
+    progress: Progress = _no_progress,
+    last_year: Mapping[str, LastYear] | None = None,
 ) -> tuple[list[Submission], list[Submission]]:
-    """Every submission in the inbox for ``year``, validated, and the flat files that say
-    another year (left for that year's run)."""
+    """Every submission in the inbox for ``year``, validated (against each unit's report of the
+    year before where ``last_year`` has it), and the flat files that say another year (left for
+    that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
     read = {path: read_submission(path) for path in progress(flat + dated)}
     elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
-    current = [validate(s, roster=roster, year=year) for p, s in read.items() if p not in elsewhere]
+    current = [
+        validate(s, roster=roster, year=year, last_year=last_year) for p, s in read.items() if p not in elsewhere
+    ]
     return current, [read[p] for p in flat if p in elsewhere]
+
+
+def last_year_reports(ledger: Ledger, year: int) -> dict[str, LastYear]:
+    """Each unit's report of the year before ``year`` that the ledger holds, by unit id."""
+    found = {}
+    for unit_id, (edition, values) in ledger.counted_values(year - 1).items():
+        if edition in editions():
+            found[unit_id] = LastYear(year - 1, editions()[edition], values)
+    return found
 
 
 # --- the main job ------------------------------------------------------------------------------
@@ -138,7 +155,9 @@ def track(
     roster = expected_roster(settings, year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
     state = inbox_state(settings.inbox, year)
-    current, other_years = read_inbox(settings, year, roster, progress)
+    with Ledger.open(settings.ledger_path) as ledger:
+        last_year = last_year_reports(ledger, year)
+    current, other_years = read_inbox(settings, year, roster, progress, last_year)
     with Ledger.open(settings.ledger_path) as ledger:
         recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
         arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
@@ -152,6 +171,7 @@ def track(
             newest=lambda s: recorded[s.file].order,
         )
         result = replace(result, other_years=tuple(other_years))
+        result = _flag_outliers(result, ledger, settings)
         counted = {r.unit.id: recorded[r.submission.file] for r in result.units if r.submission is not None}
         versions: dict[str, list[Version]] = {}
         for version in ledger.versions(year):
@@ -170,6 +190,29 @@ def track(
             Run(year, datetime.now(), as_of, state, {unit_id: version.id for unit_id, version in counted.items()})
         )
     return Tracked(result, report)
+
+
+HISTORY_YEARS = 3  # how many earlier years a unit's figures are compared with
+
+
+def _flag_outliers(result: Consolidation, ledger: Ledger, settings: Settings) -> Consolidation:
+    """The consolidation with an outlier warning on each counted figure far from the unit's own
+    earlier reports or from its peers."""
+    earlier = [ledger.counted_values(result.year - back) for back in range(1, HISTORY_YEARS + 1)]
+    reported = [
+        Reported(report.unit, submission, [year[report.unit.id][1] for year in earlier if report.unit.id in year])
+        for report, submission in result.summed
+    ]
+    found = find_outliers(result.edition, reported, settings.outliers)
+    if not found:
+        return result
+    units = tuple(
+        replace(u, submission=u.submission.with_findings(found[u.unit.id]))
+        if u.submission is not None and u.unit.id in found
+        else u
+        for u in result.units
+    )
+    return replace(result, units=units)
 
 
 def _record_all(

@@ -7,10 +7,10 @@ by ``Edition.rule_lines``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rollup.findings import Finding
-from rollup.forms import Edition, Number, RuleLine, cell_code, edition_for_year, editions
+from rollup.forms import Edition, Number, Operand, RuleLine, cell_code, edition_for_year, editions
 from rollup.model import Submission
 from rollup.roster import Roster, unit_key
 
@@ -18,8 +18,16 @@ from rollup.roster import Roster, unit_key
 _TOLERANCE = 1e-6
 
 
-def validate(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> Submission:
-    """The submission with its unit matched to the roster and every finding of the form added."""
+def validate(
+    submission: Submission,
+    *,
+    roster: Roster | None = None,
+    year: int | None = None,
+    last_year: Mapping[str, LastYear] | None = None,
+) -> Submission:
+    """The submission with its unit matched to the roster and every finding of the form added;
+    with ``last_year`` (each unit's report of the year before, by unit id) also the rules across
+    years, for a report of ``year``."""
     unit = roster.match(submission.unit) if roster else None
     if unit is not None:
         submission = replace(
@@ -31,6 +39,10 @@ def validate(submission: Submission, *, roster: Roster | None = None, year: int 
     edition = editions().get(submission.edition or "")
     if edition is not None:
         findings += check_values(edition, submission.values, sources=submission.sources)
+    if edition is not None and unit is not None and last_year is not None and year and submission.year == year:
+        findings += check_across_years(
+            edition, submission.values, last_year.get(unit.id), year=year, sources=submission.sources
+        )
     label = unit.name if unit else (submission.unit or "")
     return submission.with_findings([replace(f, file=submission.file.name, unit=label) for f in findings])
 
@@ -81,6 +93,63 @@ def _sum_line(edition: Edition, line: RuleLine, values: Mapping[str, Number]) ->
         left=left,
         right=right,
     )
+
+
+@dataclass(frozen=True)
+class LastYear:
+    """What a unit reported for the year before (the version that counted), for the rules
+    across years."""
+
+    year: int
+    edition: Edition
+    values: Mapping[str, Number]
+
+
+def check_across_years(
+    edition: Edition,
+    values: Mapping[str, Number],
+    last: LastYear | None,
+    *,
+    year: int,
+    sources: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """The edition's year rules between this year's ``values`` and the year before. Nothing to
+    say when the year before had no edition of this form (before 2019); one ``no_last_year``
+    when it had but the ledger does not hold that year's report."""
+    try:
+        edition_for_year(year - 1)
+    except LookupError:
+        return []
+    if last is None:
+        return [Finding.of("no_last_year", last_year=year - 1)]
+    sources = sources or {}
+    findings = []
+    for line in edition.year_lines(last.edition):
+
+        def total(side: tuple[Operand, ...]) -> Number:
+            return sum((last.values if o.last else values)[o.code] for o in side)
+
+        if not all(o.code in (last.values if o.last else values) for o in line.left + line.right + line.minus):
+            continue
+        left, right = total(line.left), total(line.right) - total(line.minus)
+        if abs(left - right) < _TOLERANCE:
+            continue
+        findings.append(
+            Finding.of(
+                line.rule.id,
+                edition=edition,
+                table=line.table,
+                row=line.row,
+                column=line.column,
+                source=sources.get(cell_code(line.table, line.row, line.column)),
+                expected=right,
+                actual=left,
+                left=left,
+                right=right,
+                last_year=last.year,
+            )
+        )
+    return findings
 
 
 def is_own_report(unit: str, region: str) -> bool:

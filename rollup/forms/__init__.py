@@ -26,12 +26,15 @@ __all__ = [
     "Edition",
     "Headline",
     "Number",
+    "Operand",
     "Part",
     "Place",
     "Row",
     "RuleLine",
     "SumRule",
     "Table",
+    "YearLine",
+    "YearRule",
     "cell_code",
     "edition_for_year",
     "editions",
@@ -188,6 +191,54 @@ class RuleLine(NamedTuple):
         return self.left + self.right
 
 
+LAST_YEAR = "@last"
+
+
+class YearRule(SumRule):
+    """A rule across two years of one unit's reports: ``sum(left) == sum(right) - sum(minus)``,
+    where an operand ending in ``@last`` is the cell of the report of the year before (in that
+    report's edition) and the others are this year's. A line whose cells one of the two editions
+    lacks does not apply (across the change of edition only the rules that still apply hold)."""
+
+    minus: tuple[str, ...] = ()
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return tuple(o.removesuffix(LAST_YEAR) for o in self.left + self.right + self.minus)
+
+    def year_lines(self, table: Table, codes: frozenset[str], last_codes: frozenset[str]) -> list[YearLine]:
+        lines = []
+        for line in table.rows if self.each == "row" else table.columns:
+
+            def operand(text: str, line_code: str = line.code) -> Operand:
+                name = text.removesuffix(LAST_YEAR)
+                row, column = (line_code, name) if self.each == "row" else (name, line_code)
+                return Operand(cell_code(table.id, row, column), text.endswith(LAST_YEAR))
+
+            sides = tuple(tuple(map(operand, side)) for side in (self.left, self.right, self.minus))
+            if all((last_codes if o.last else codes).__contains__(o.code) for side in sides for o in side):
+                row, column = (line.code, self.left[0]) if self.each == "row" else (self.left[0], line.code)
+                lines.append(YearLine(self, table.id, row, column, *sides))
+        return lines
+
+
+class Operand(NamedTuple):
+    code: str
+    last: bool  # the cell of the year before
+
+
+class YearLine(NamedTuple):
+    """One instance of a year rule and where in the form a finding about it belongs."""
+
+    rule: YearRule
+    table: str
+    row: str
+    column: str
+    left: tuple[Operand, ...]
+    right: tuple[Operand, ...]
+    minus: tuple[Operand, ...]
+
+
 class Place(NamedTuple):
     """A place in the form in a clerk's words: table name, row name, column label (blank parts
     where the place is a whole table, row or column)."""
@@ -240,17 +291,19 @@ class Edition(_Spec):
     claims: tuple[Claim, ...] = ()
     tables: tuple[Table, ...]
     rules: tuple[SumRule, ...] = ()
+    year_rules: tuple[YearRule, ...] = ()
 
     @model_validator(mode="after")
     def _rules_name_real_cells(self) -> Edition:
         codes = set(self.codes)
-        for rule in self.rules:
+        for rule in self.rules + self.year_rules:
             if rule.table not in {t.id for t in self.tables}:
                 raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown table {rule.table}")
             table = self.table(rule.table)
             lines = table.columns if rule.each == "row" else table.rows
             known = {line.code for line in lines}
-            unknown = [o for o in rule.left + rule.right if o not in known]
+            operands = rule.operands if isinstance(rule, YearRule) else rule.left + rule.right
+            unknown = [o for o in operands if o not in known]
             if unknown:
                 raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown {unknown}")
         if len(codes) != len(self.codes):
@@ -289,6 +342,13 @@ class Edition(_Spec):
         """Every sum rule written out over the rows or columns it applies to."""
         codes = frozenset(self.codes)
         return tuple(line for rule in self.rules for line in rule.lines(self.table(rule.table), codes))
+
+    def year_lines(self, last: Edition) -> tuple[YearLine, ...]:
+        """The year rules written out for a report of this edition after one of ``last``."""
+        codes, last_codes = frozenset(self.codes), frozenset(last.codes)
+        return tuple(
+            line for rule in self.year_rules for line in rule.year_lines(self.table(rule.table), codes, last_codes)
+        )
 
     def place(self, table_id: str | None, row: str | None = None, column: str | None = None) -> Place:
         """A place in the form in the words a clerk uses; codes this edition does not know (a

@@ -116,7 +116,7 @@ def _print_findings(console: Console, report: StatusReport) -> None:
             console.print(f"  [dim]单位说明：{u.explanation}[/dim]")
 
 
-_SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def print_checks(console: Console, submissions: Iterable[Submission]) -> None:
