@@ -29,6 +29,7 @@ from rollup.render.console import (
     print_consolidation,
     print_deliveries,
     print_history,
+    print_imported,
     print_reminder_plan,
     print_status,
 )
@@ -205,6 +206,18 @@ def accept(
     console.print(f"已接受 {len(covered)} 个问题，今后显示为“已说明”（理由：{escape(acceptance.reason)}）：")
     for finding in covered:
         console.print(f"  {escape(finding.message)}")
+
+
+@app.command("import-history")
+def import_history(
+    paths: Annotated[list[Path], typer.Argument(help="往年报告的文件或文件夹（文件夹中的文件都读取）。", exists=True)],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """导入往年报告到台账（任何可读取的格式），按各报告所属年度的名册匹配单位，用于跨年度核对（上年结转等）和异常数字检查。"""
+    settings = _settings(config)
+    with _user_errors():
+        imported = pipeline.import_history(settings, paths, progress=_progress)
+    print_imported(console, imported.recorded, imported.refused)
 
 
 @app.command("notify")

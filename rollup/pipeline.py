@@ -20,7 +20,7 @@ from rollup.ingest import fingerprint, is_candidate, read_submission
 from rollup.ledger import Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
-from rollup.receipts import load_receipts, receipt_for
+from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
 from rollup.roster import Roster, Unit, load_roster
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
@@ -246,6 +246,48 @@ def _one_file_per_content(
         else:
             by_content[recorded[s.file].sha256] = s
     return list(by_content.values()), copies
+
+
+# --- earlier years ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What ``import_history`` did: the reports recorded, by year, and the files it could not
+    place (no year, or no unit of that year's roster)."""
+
+    recorded: dict[int, list[Submission]]
+    refused: list[Submission]
+
+
+def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progress = _no_progress) -> Imported:
+    """Load units' reports of earlier years (any format rollup reads; folders are searched) into
+    the ledger, each unit matched to the roster of its report's own year, so that the rules
+    across years and the outlier check know what a unit reported before."""
+    files = sorted({f for path in paths for f in _files_under(Path(path))})
+    recorded: dict[int, list[Submission]] = {}
+    refused = []
+    with Ledger.open(settings.ledger_path) as ledger:
+        for path in progress(files):
+            submission = read_submission(path)
+            if submission.year is not None:
+                submission = validate(
+                    submission, roster=expected_roster(settings, submission.year), year=submission.year
+                )
+            if submission.year is None or submission.unit_id is None:
+                refused.append(submission)
+                continue
+            sha256, size = fingerprint(path)
+            receipt = Receipt(datetime.fromtimestamp(submission.modified), "import")
+            ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=datetime.now())
+            recorded.setdefault(submission.year, []).append(submission)
+    return Imported(dict(sorted(recorded.items())), refused)
+
+
+def _files_under(path: Path) -> list[Path]:
+    if path.is_dir():
+        return [p for p in path.rglob("*") if is_candidate(p)]
+    return [path]
 
 
 # --- what the ledger holds ---------------------------------------------------------------------

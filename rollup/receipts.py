@@ -14,7 +14,7 @@ from rollup.config import ConfigError
 from rollup.text import UnreadableText, csv_records, decode_text
 
 RECEIPT_COLUMNS = ("文件", "收到时间")
-ReceivedFrom = Literal["mtime", "option", "receipts"]
+ReceivedFrom = Literal["mtime", "option", "receipts", "import"]  # "import": rollup import-history
 _MOMENT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from helpers import fill_template, settings_for
 from test_ledger import stamp
+from typer.testing import CliRunner
 
 from rollup import pipeline
+from rollup.cli import app
+from rollup.config import load_settings
 from rollup.findings import Severity
 from rollup.forms import Number, editions
 from rollup.render.template import write_blank_template
@@ -119,8 +122,11 @@ def office(tmp_path, city2019, office2021):
     report(tmp_path / "inbox" / "2021", "商务局2021.xlsx", ed2021, 2021, "乐清市商务局", good)
     report(tmp_path / "inbox" / "2021", "财政局2021.xlsx", ed2021, 2021, "乐清市财政局", office2021)
     settings = settings_for(tmp_path, tmp_path / "inbox")
-    settings.paths.roster = tmp_path / "units.csv"
-    return settings
+    config = tmp_path / "rollup.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(str(settings.roster_path), "units.csv"), encoding="utf-8"
+    )
+    return load_settings(config)
 
 
 def test_the_ledger_remembers_last_year_for_the_next(office):
@@ -139,3 +145,21 @@ def test_the_ledger_remembers_last_year_for_the_next(office):
         "乐清市商务局": "按时报送",
         "乐清市财政局": "待更正",
     }
+
+
+def test_import_history_brings_last_years_reports_into_the_ledger(office, tmp_path):
+    old = tmp_path / "往年"
+    (tmp_path / "inbox" / "2020").rename(old)
+    (old / "说明.txt").write_text("这不是报告", encoding="utf-8")
+    report(old, "外星局2020.xlsx", editions()["2019"], 2020, "乐清市外星局", {})
+    result = CliRunner().invoke(app, ["import-history", str(old), "--config", str(office.base_dir / "rollup.toml")])
+    assert result.exit_code == 0, result.output
+    assert "已导入 2020 年度报告 2 份" in result.output
+    assert "未导入 外星局2020.xlsx：2020 年度名册中没有“乐清市外星局”" in result.output
+    assert "未导入 说明.txt" in result.output
+
+    tracked = pipeline.track(office, 2021, as_of=date(2022, 3, 1))
+    findings = {u.unit.name: sorted(f.rule for f in u.findings) for u in tracked.status.units}
+    assert findings == {"乐清市商务局": [], "乐清市财政局": ["carry_over_mismatch"] * 3}
+    _, entries = pipeline.unit_history(office, "财政局", year=2020)
+    assert [e.version.received_from for e in entries] == ["import"]

@@ -159,11 +159,32 @@ def print_history(console: Console, unit: Unit, year: int, entries: list[History
             console.print(f"  {words}：{_shown(change.before)} → {_shown(change.after)}")
 
 
-RECEIVED_FROM = {"mtime": "按文件修改时间", "option": "按 --received-at", "receipts": "按收件登记"}
+RECEIVED_FROM = {
+    "mtime": "按文件修改时间",
+    "option": "按 --received-at",
+    "receipts": "按收件登记",
+    "import": "导入的往年报告，按文件修改时间",
+}
 
 
 def _shown(value: float | int | None) -> str:
     return "（无）" if value is None else format_number(value)
+
+
+def print_imported(console: Console, recorded: dict[int, list[Submission]], refused: list[Submission]) -> None:
+    """What ``rollup import-history`` put into the ledger, by year, and what it could not place."""
+    for year, submissions in recorded.items():
+        with_errors = sum(s.has_errors for s in submissions)
+        note = f"，其中 {with_errors} 份有错误（照录，可用 rollup history 查看）" if with_errors else ""
+        console.print(f"已导入 {year} 年度报告 {len(submissions)} 份{note}")
+    if not recorded:
+        console.print("没有导入任何报告")
+    for s in refused:
+        if s.year is None:
+            reason = s.errors[0].message if s.errors else "读不出报告年度"
+        else:
+            reason = f"{s.year} 年度名册中没有“{s.unit or '（未填写单位）'}”"
+        console.print(f"[yellow]未导入[/yellow] {escape(s.file.name)}：{escape(reason)}")
 
 
 # --- emails ------------------------------------------------------------------------------------
