@@ -81,6 +81,13 @@ class OutlierSettings(BaseModel):
     min_peers: int = Field(default=5, ge=1)  # fewer peers: no comparison
 
 
+class ReuseSettings(BaseModel):
+    """``[text_reuse]``: from what share of repeated text a report's words are worth a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_share: float = Field(default=0.5, ge=0, le=1)
+
+
 class Settings(BaseModel):
     """config/rollup.toml. Relative paths are relative to the folder of that file."""
 
@@ -92,6 +99,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings | None = None
     notify: NotifySettings = NotifySettings()
     outliers: OutlierSettings = OutlierSettings()
+    text_reuse: ReuseSettings = ReuseSettings()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:

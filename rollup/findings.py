@@ -111,6 +111,12 @@ _RULES = (
         "台账中没有该单位上一年度的报告，无法核对跨年度数字",
         "台账中没有该单位 {last_year} 年度的报告，本年的上年结转等数字无法与上一年度核对（可用 rollup import-history 导入）",
     ),
+    Rule(
+        "text_reuse",
+        INFO,
+        "报告文字与上年或其他单位的报告大量相同",
+        "报告的文字有 {share} 与{other}相同，最长的相同段落：“{passage}”",
+    ),
     Rule("outlier", WARNING, "数字远超该单位往年或同类单位，请核实", "{where}：填报 {actual}，{why}，请核实是否填错"),
     Rule(
         "conflicting_year",

@@ -113,6 +113,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (year, unit_id)
     );
     """,
+    # 4: a report's words outside its tables, to find text repeated from last year's report
+    """
+    CREATE TABLE texts (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
+        text TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -143,6 +150,16 @@ class Version:
     def order(self) -> tuple[datetime, int]:
         """Newer versions sort later: by received time, then by first sight."""
         return self.received_at, self.id
+
+
+@dataclass(frozen=True)
+class PastReport:
+    """What a unit reported for a year, as the ledger holds it."""
+
+    version_id: int
+    edition: str | None
+    values: dict[str, Number]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -252,6 +269,9 @@ class Ledger:
         return self.version(version_id)
 
     def _store_reading(self, version_id: int, submission: Submission) -> None:
+        self._db.execute("DELETE FROM texts WHERE submission_id = ?", (version_id,))
+        if submission.text:
+            self._db.execute("INSERT INTO texts (submission_id, text) VALUES (?, ?)", (version_id, submission.text))
         self._db.execute("DELETE FROM cell_values WHERE submission_id = ?", (version_id,))
         self._db.executemany(
             "INSERT INTO cell_values (submission_id, code, value, note) VALUES (?, ?, ?, ?)",
@@ -350,9 +370,9 @@ class Ledger:
         rows = self._db.execute("SELECT code, value FROM cell_values WHERE submission_id = ?", (version_id,))
         return {r["code"]: r["value"] for r in rows}
 
-    def counted_values(self, year: int) -> dict[str, tuple[str | None, dict[str, Number]]]:
-        """Each unit's report of ``year`` as (edition, values): the version that counted in that
-        year's last run, else (for years only imported, never consolidated) the newest version."""
+    def reports_of(self, year: int) -> dict[str, PastReport]:
+        """Each unit's report of ``year``, by unit id: the version that counted in that year's
+        last run, else (for years only imported, never consolidated) the newest version."""
         run = self.last_run(year)
         if run is not None:
             versions = {v.id: v for v in self._versions("year = ?", (year,))}
@@ -361,8 +381,19 @@ class Ledger:
             chosen = {}
             for version in self._versions("year = ? AND unit_id IS NOT NULL", (year,)):
                 chosen[version.unit_id or ""] = version  # oldest first: the newest stays
-        values = self._values([v.id for v in chosen.values()])
-        return {unit_id: (v.edition, values.get(v.id, {})) for unit_id, v in chosen.items()}
+        ids = [v.id for v in chosen.values()]
+        values, texts = self._values(ids), self._texts(ids)
+        return {
+            unit_id: PastReport(v.id, v.edition, values.get(v.id, {}), texts.get(v.id, ""))
+            for unit_id, v in chosen.items()
+        }
+
+    def _texts(self, version_ids: list[int]) -> dict[int, str]:
+        if not version_ids:
+            return {}
+        self._want(version_ids)
+        rows = self._db.execute("SELECT submission_id, text FROM texts JOIN wanted ON wanted.id = submission_id")
+        return {r["submission_id"]: r["text"] for r in rows}
 
     def _values(self, version_ids: list[int]) -> dict[int, dict[str, Number]]:
         """The values of many versions in one query, by version id."""

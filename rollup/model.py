@@ -32,6 +32,7 @@ class Submission:
     findings: tuple[Finding, ...] = ()
     unit_id: str | None = None
     modified: float = 0.0
+    text: str = ""  # a report's words outside its tables (empty for a fill-in workbook)
 
     @property
     def errors(self) -> list[Finding]:

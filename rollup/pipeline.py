@@ -22,6 +22,7 @@ from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
 from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
+from rollup.reuse import Reuse, most_alike, reuse
 from rollup.roster import Roster, Unit, load_roster
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
 from rollup.validate import LastYear, validate
@@ -92,9 +93,9 @@ def read_inbox(
 def last_year_reports(ledger: Ledger, year: int) -> dict[str, LastYear]:
     """Each unit's report of the year before ``year`` that the ledger holds, by unit id."""
     found = {}
-    for unit_id, (edition, values) in ledger.counted_values(year - 1).items():
-        if edition in editions():
-            found[unit_id] = LastYear(year - 1, editions()[edition], values)
+    for unit_id, report in ledger.reports_of(year - 1).items():
+        if report.edition in editions():
+            found[unit_id] = LastYear(year - 1, editions()[report.edition], report.values)
     return found
 
 
@@ -172,6 +173,7 @@ def track(
         )
         result = replace(result, other_years=tuple(other_years))
         result = _flag_outliers(result, ledger, settings)
+        result = _flag_reuse(result, ledger, settings)
         counted = {r.unit.id: recorded[r.submission.file] for r in result.units if r.submission is not None}
         versions: dict[str, list[Version]] = {}
         for version in ledger.versions(year):
@@ -198,12 +200,43 @@ HISTORY_YEARS = 3  # how many earlier years a unit's figures are compared with
 def _flag_outliers(result: Consolidation, ledger: Ledger, settings: Settings) -> Consolidation:
     """The consolidation with an outlier warning on each counted figure far from the unit's own
     earlier reports or from its peers."""
-    earlier = [ledger.counted_values(result.year - back) for back in range(1, HISTORY_YEARS + 1)]
+    earlier = [ledger.reports_of(result.year - back) for back in range(1, HISTORY_YEARS + 1)]
     reported = [
-        Reported(report.unit, submission, [year[report.unit.id][1] for year in earlier if report.unit.id in year])
+        Reported(report.unit, submission, [year[report.unit.id].values for year in earlier if report.unit.id in year])
         for report, submission in result.summed
     ]
-    found = find_outliers(result.edition, reported, settings.outliers)
+    return _with_findings(result, find_outliers(result.edition, reported, settings.outliers))
+
+
+def _flag_reuse(result: Consolidation, ledger: Ledger, settings: Settings) -> Consolidation:
+    """The consolidation with a text_reuse note on each report whose words largely repeat the
+    unit's own report of the year before, or another unit's report of this year."""
+    texts = {report.unit.id: s.text for report, s in result.summed if s.text}
+    if not texts:
+        return result
+    names = {u.unit.id: u.unit.name for u in result.units}
+    common = result.edition.phrases
+    last = ledger.reports_of(result.year - 1)
+    found: dict[str, list[Finding]] = {}
+
+    def note(unit_id: str, alike: Reuse, other: str) -> None:
+        if alike.share >= settings.text_reuse.min_share and alike.passages:
+            passage = alike.passages[0] if len(alike.passages[0]) <= 120 else alike.passages[0][:120] + "……"
+            share = f"{alike.share:.0%}"
+            finding = Finding.of("text_reuse", unit=names[unit_id], actual=round(alike.share * 100), share=share,
+                                 other=other, passage=passage)  # fmt: skip
+            found.setdefault(unit_id, []).append(finding)
+
+    for unit_id, text in texts.items():
+        if unit_id in last and last[unit_id].text:
+            note(unit_id, reuse(text, last[unit_id].text, common), f"本单位 {result.year - 1} 年度的报告")
+    for unit_id, (other, alike) in most_alike(texts, common).items():
+        note(unit_id, alike, f"{names[other]}本年度的报告")
+    return _with_findings(result, found)
+
+
+def _with_findings(result: Consolidation, found: Mapping[str, list[Finding]]) -> Consolidation:
+    """The consolidation with ``found`` (by unit id) added to each unit's counted submission."""
     if not found:
         return result
     units = tuple(

@@ -24,7 +24,7 @@ FLOORS = [
     ["rollup.config", "rollup.codesheet"],
     ["rollup.roster", "rollup.receipts", "rollup.ingest"],
     ["rollup.validate", "rollup.aggregate", "rollup.ledger", "rollup.outliers"],
-    ["rollup.status", "rollup.versions"],
+    ["rollup.status", "rollup.versions", "rollup.reuse"],
     ["rollup.notify"],
     ["rollup.render"],
     ["rollup.pipeline"],

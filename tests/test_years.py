@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from rollup import pipeline
 from rollup.cli import app
-from rollup.config import load_settings
 from rollup.findings import Severity
 from rollup.forms import Number, editions
 from rollup.render.template import write_blank_template
@@ -121,12 +120,7 @@ def office(tmp_path, city2019, office2021):
     good = carried(city2019, office2021, ed2021)
     report(tmp_path / "inbox" / "2021", "商务局2021.xlsx", ed2021, 2021, "乐清市商务局", good)
     report(tmp_path / "inbox" / "2021", "财政局2021.xlsx", ed2021, 2021, "乐清市财政局", office2021)
-    settings = settings_for(tmp_path, tmp_path / "inbox")
-    config = tmp_path / "rollup.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(str(settings.roster_path), "units.csv"), encoding="utf-8"
-    )
-    return load_settings(config)
+    return settings_for(tmp_path, tmp_path / "inbox", roster=tmp_path / "units.csv")
 
 
 def test_the_ledger_remembers_last_year_for_the_next(office):

@@ -343,6 +343,17 @@ class Edition(_Spec):
         codes = frozenset(self.codes)
         return tuple(line for rule in self.rules for line in rule.lines(self.table(rule.table), codes))
 
+    @cached_property
+    def phrases(self) -> tuple[str, ...]:
+        """The form's own words, which every report repeats: part headings, table titles, labels."""
+        found = [p.heading for p in self.parts] + [t for p in self.parts for t in (p.title, *p.aliases)]
+        for table in self.tables:
+            found.append(table.title)
+            for block in table.blocks:
+                found += [x for x in (block.title, block.corner) if x]
+                found += [r.label for r in block.rows] + [c.label for c in block.columns]
+        return tuple(dict.fromkeys(found))
+
     def year_lines(self, last: Edition) -> tuple[YearLine, ...]:
         """The year rules written out for a report of this edition after one of ``last``."""
         codes, last_codes = frozenset(self.codes), frozenset(last.codes)

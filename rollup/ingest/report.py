@@ -257,4 +257,12 @@ def read_report(path: Path) -> Submission:
         meta=_meta("\n".join(line.text for line in lines[:first_table])),
         findings=tuple(findings),
         modified=path.stat().st_mtime,
+        text=_narrative(lines, headings, sections),
     )
+
+
+def _narrative(lines: list[Line], headings: dict[str, int], sections: dict[str, list[Line]]) -> str:
+    """The report's own words: outside its tables and the parts' headings (总体情况,
+    存在的主要问题, 其他需要报告的事项)."""
+    form = {id(line) for section in sections.values() for line in section} | {id(lines[i]) for i in headings.values()}
+    return "\n".join(line.text for line in lines if id(line) not in form)
