@@ -113,11 +113,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (year, unit_id)
     );
     """,
-    # 4: a report's words outside its tables, to find text repeated from last year's report
+    # 4: a report's words outside its tables, to find text repeated from last year's report;
+    # the region's own figures of each year's last run, for the year-over-year view
     """
     CREATE TABLE texts (
         submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
         text TEXT NOT NULL
+    );
+    CREATE TABLE city_values (
+        year INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        value NUMERIC NOT NULL,
+        PRIMARY KEY (year, code)
     );
     """,
 )
@@ -165,13 +172,14 @@ class PastReport:
 @dataclass(frozen=True)
 class Run:
     """The last consolidation of a year: when, as of which day, on which state of the inbox,
-    and which version counted for each unit (unit id → version id)."""
+    which version counted for each unit (unit id → version id), and the region's figures."""
 
     year: int
     finished_at: datetime
     as_of: date
     inbox_state: str
     counted: dict[str, int]
+    values: dict[str, Number]
 
 
 class LedgerError(Exception):
@@ -428,19 +436,33 @@ class Ledger:
                 "INSERT INTO counted (year, unit_id, submission_id) VALUES (?, ?, ?)",
                 [(run.year, unit_id, version_id) for unit_id, version_id in run.counted.items()],
             )
+            self._db.execute("DELETE FROM city_values WHERE year = ?", (run.year,))
+            self._db.executemany(
+                "INSERT INTO city_values (year, code, value) VALUES (?, ?, ?)",
+                [(run.year, code, value) for code, value in run.values.items()],
+            )
 
     def last_run(self, year: int) -> Run | None:
         row = self._db.execute("SELECT * FROM runs WHERE year = ?", (year,)).fetchone()
         if row is None:
             return None
         counted = self._db.execute("SELECT unit_id, submission_id FROM counted WHERE year = ?", (year,))
+        values = self._db.execute("SELECT code, value FROM city_values WHERE year = ?", (year,))
         return Run(
             year=year,
             finished_at=datetime.fromisoformat(row["finished_at"]),
             as_of=date.fromisoformat(row["as_of"]),
             inbox_state=row["inbox_state"],
             counted={r["unit_id"]: r["submission_id"] for r in counted},
+            values={r["code"]: r["value"] for r in values},
         )
+
+    def city_years(self) -> dict[int, dict[str, Number]]:
+        """The region's figures of every year the ledger has consolidated, by year."""
+        found: dict[int, dict[str, Number]] = defaultdict(dict)
+        for r in self._db.execute("SELECT year, code, value FROM city_values ORDER BY year"):
+            found[r["year"]][r["code"]] = r["value"]
+        return dict(found)
 
     # --- acceptances ---------------------------------------------------------------------------
 

@@ -188,9 +188,8 @@ def track(
             acceptances=ledger.acceptances(year),
             copies=copies,
         )
-        ledger.record_run(
-            Run(year, datetime.now(), as_of, state, {unit_id: version.id for unit_id, version in counted.items()})
-        )
+        counted_ids = {unit_id: version.id for unit_id, version in counted.items()}
+        ledger.record_run(Run(year, datetime.now(), as_of, state, counted_ids, result.values))
     return Tracked(result, report)
 
 

@@ -13,6 +13,7 @@ from rollup import pipeline
 from rollup.cli import app
 from rollup.findings import Severity
 from rollup.forms import Number, editions
+from rollup.ledger import Ledger
 from rollup.render.template import write_blank_template
 from rollup.validate import LastYear, check_across_years
 
@@ -128,7 +129,10 @@ def test_the_ledger_remembers_last_year_for_the_next(office):
     by_unit = {u.unit.name: {f.rule for f in u.findings} for u in first.status.units}
     assert by_unit == {"乐清市商务局": {"no_last_year"}, "乐清市财政局": {"no_last_year"}}
 
-    pipeline.track(office, 2020, as_of=date(2021, 3, 1))
+    consolidated = pipeline.track(office, 2020, as_of=date(2021, 3, 1)).consolidation
+    with Ledger.open(office.ledger_path) as ledger:
+        last = ledger.last_run(2020)
+        assert last is not None and last.values == consolidated.values and ledger.city_years()[2020] == last.values
     again = pipeline.track(office, 2021, as_of=date(2022, 3, 1))
     findings = {u.unit.name: u.findings for u in again.status.units}
     assert findings["乐清市商务局"] == ()

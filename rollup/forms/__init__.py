@@ -6,6 +6,7 @@ aggregator and renderer all take their tables, codes, labels and rules from here
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import cache, cached_property
@@ -279,6 +280,32 @@ class Claim(_Spec):
     patterns: tuple[str, ...]
 
 
+_PLACEHOLDER = re.compile(r"\{(?:(?P<kind>change|items|who):)?(?P<codes>[A-Z][\w.]*(?:\+[A-Z][\w.]*)*)\}")
+
+
+class Placeholder(NamedTuple):
+    start: int
+    end: int
+    kind: str  # "" (the figure), "change", "items" or "who"
+    codes: tuple[str, ...]
+
+
+class Draft(_Spec):
+    """A draft paragraph of the region's own report for one part, as a template of the
+    consolidated figures (see the edition specs for its placeholders; {year} and {region} are
+    filled in too)."""
+
+    part: str
+    text: str
+
+    @property
+    def placeholders(self) -> list[Placeholder]:
+        return [
+            Placeholder(m.start(), m.end(), m["kind"] or "", tuple(m["codes"].split("+")))
+            for m in _PLACEHOLDER.finditer(self.text)
+        ]
+
+
 class Edition(_Spec):
     spec_version: Literal[1]
     edition: str
@@ -292,6 +319,7 @@ class Edition(_Spec):
     tables: tuple[Table, ...]
     rules: tuple[SumRule, ...] = ()
     year_rules: tuple[YearRule, ...] = ()
+    drafts: tuple[Draft, ...] = ()
 
     @model_validator(mode="after")
     def _rules_name_real_cells(self) -> Edition:
@@ -306,6 +334,10 @@ class Edition(_Spec):
             unknown = [o for o in operands if o not in known]
             if unknown:
                 raise ValueError(f"edition {self.edition}: rule {rule.id} names unknown {unknown}")
+        for draft in self.drafts:
+            named = [c for p in draft.placeholders for c in p.codes]
+            if unknown := [c for c in named if c not in codes]:
+                raise ValueError(f"edition {self.edition}: draft of part {draft.part} names unknown cells {unknown}")
         if len(codes) != len(self.codes):
             raise ValueError(f"edition {self.edition}: duplicate cell codes")
         unknown = [c for h in self.headlines + self.claims for c in h.codes if c not in codes]
