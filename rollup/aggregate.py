@@ -4,14 +4,14 @@ tables into the region's own tables."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from rollup.findings import Finding
 from rollup.forms import Edition, Number
 from rollup.model import Submission
-from rollup.roster import Roster, Unit
+from rollup.roster import Roster, Unit, short_name
 
 Status = Literal["已报送", "有错误", "未报送"]
 
@@ -111,8 +111,8 @@ def consolidate(
         region=roster.region,
         year=year,
         edition=edition,
-        values=sum_values(edition, [s for _, s in counted]),
-        notes=_gather_notes(counted),
+        values=(values := sum_values(edition, [s for _, s in counted])),
+        notes=region_notes(edition, counted, values, roster.region),
         units=reports,
         unmatched=tuple(unmatched),
     )
@@ -154,10 +154,20 @@ def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Num
     return totals
 
 
-def _gather_notes(counted: list[tuple[Unit, Submission]]) -> dict[str, str]:
-    """Notes by cell across units, each prefixed by the unit that wrote it."""
+def region_notes(
+    edition: Edition, counted: Sequence[tuple[Unit, Submission]], values: Mapping[str, Number], region: str
+) -> dict[str, str]:
+    """The region's notes, as its own report writes them: a figure of a named column (结果纠正)
+    names the units behind it ("市自然资源和规划局"), or what their notes say when they name
+    someone themselves (a county's note carries its unit's name up); any other cell repeats the
+    units' notes once each ("撤回")."""
     notes: dict[str, list[str]] = defaultdict(list)
-    for unit, submission in counted:
-        for code, note in submission.notes.items():
-            notes[code].append(f"{unit.name}：{note}")
-    return {code: "；".join(texts) for code, texts in notes.items()}
+    for cell in edition.cells:
+        for unit, submission in counted:
+            # a "-" written for 0 is a mark, not something to tell the level above
+            note = None if submission.marks.get(cell.code) == "not_applicable" else submission.notes.get(cell.code)
+            if cell.column.named and values.get(cell.code) and submission.values.get(cell.code):
+                notes[cell.code].append(note or short_name(unit.name, region))
+            elif note:
+                notes[cell.code].append(note)
+    return {code: "、".join(dict.fromkeys(texts)) for code, texts in notes.items()}

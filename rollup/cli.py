@@ -155,6 +155,7 @@ def consolidate(
             settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=_progress
         )
     print_consolidation(console, result.consolidation, result.outputs, result.status)
+    console.print(f"  {result.report}（本级年度报告草稿，Word）")
     console.print(f"  {result.gaps.eml}（缺报情况邮件）")
     if send:
         _send_gaps(settings, result.gaps, result.status.year)

@@ -22,6 +22,7 @@ from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
 from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
+from rollup.render.word import write_region_report
 from rollup.reuse import Reuse, most_alike, reuse
 from rollup.roster import Roster, Unit, load_roster
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
@@ -118,6 +119,7 @@ class Result:
     status: StatusReport
     outputs: Outputs
     gaps: notify.Letter
+    report: Path  # the region's own report, drafted in Word
 
 
 def run(
@@ -130,13 +132,18 @@ def run(
     progress: Progress = _no_progress,
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
-    workbook, JSON and CSV and the gaps email (.eml) into outbox/<year>/."""
+    workbook, JSON and CSV, the region's report drafted in Word and the gaps email (.eml) into
+    outbox/<year>/."""
     tracked = track(
         settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
     )
-    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    result = tracked.consolidation
+    outputs = write_outputs(result, settings.outbox, tracked.status)
+    with Ledger.open(settings.ledger_path) as ledger:
+        last = ledger.last_run(result.year - 1)
+    report = write_region_report(result, settings.outbox, last=last.values if last else None)
     gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
-    return Result(tracked.consolidation, tracked.status, outputs, gaps)
+    return Result(result, tracked.status, outputs, gaps, report)
 
 
 def track(

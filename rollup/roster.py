@@ -141,6 +141,15 @@ def unit_key(name: str, region: str = "") -> str:
     return text
 
 
+def short_name(name: str, region: str) -> str:
+    """A unit's name as the region's own report writes it: 乐清市自然资源和规划局 → 市自然资源和规划局
+    (townships and units of other levels keep their names)."""
+    region = region.strip()
+    if region and name.startswith(region) and len(name) > len(region):
+        return region[-1] + name[len(region) :]
+    return name
+
+
 def load_roster(path: Path, region: str = "") -> Roster:
     """Read the roster from CSV (UTF-8 or GBK as Excel saves it; lines starting with # are
     comments) or from the first sheet of an .xlsx/.xls workbook."""

@@ -24,7 +24,7 @@ def test_last_years_figure_and_the_change_are_given_where_known(ed2019, city2019
 
 def test_corrections_name_the_units_behind_them(ed2019, city2019):
     drafts = draft_paragraphs(
-        ed2019, region="乐清市", year=2019, values=city2019, contributors={"C.review.corrected": ["市自然资源和规划局"]}
+        ed2019, region="乐清市", year=2019, values=city2019, notes={"C.review.corrected": "市自然资源和规划局"}
     )
     assert (
         drafts["四"]

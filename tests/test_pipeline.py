@@ -42,6 +42,8 @@ def test_74_units_sum_to_the_published_city_tables(tmp_path, inbox):
     mismatched = {code: (result.values[code], city[code]) for code in city if result.values[code] != city[code]}
     assert mismatched == {}
     assert check_values(editions()["2019"], result.values) == []
+    # the city report's own note: 结果纠正 names the unit behind it
+    assert result.notes == {"C.review.corrected": "市自然资源和规划局"}
 
 
 def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
@@ -146,4 +148,6 @@ def test_the_main_job_is_one_call_from_python(tmp_path, inbox):
     }
     assert all(path.is_file() for path in (result.outputs.workbook, result.outputs.json, result.outputs.csv))
     assert result.gaps.eml is not None and result.gaps.eml.is_file()
+    assert result.report == folder / "乐清市2019年政府信息公开工作年度报告（草稿）.docx"
+    assert read_submission(result.report).values == result.consolidation.values
     assert len(result.consolidation.received) == 74 and result.status.as_of == date(2020, 2, 1)

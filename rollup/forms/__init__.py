@@ -58,6 +58,9 @@ class Column(_Spec):
     path: tuple[str, ...] = ()
     kind: CellKind = "count"
     unit: str | None = None
+    # the region's figure names the units behind it, as the official report writes
+    # "1（市自然资源和规划局）" in 结果纠正
+    named: bool = False
 
     @property
     def header(self) -> str:

@@ -20,16 +20,16 @@ def draft_paragraphs(
     year: int,
     values: Mapping[str, Number],
     last: Mapping[str, Number] | None = None,
-    contributors: Mapping[str, Sequence[str]] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Part number → draft paragraph. ``last``: last year's consolidated figures, if known;
-    ``contributors``: cell code → the (short) names of the units whose figure is not 0."""
+    ``notes``: the region's notes by cell code (a 结果纠正 figure's note names its units)."""
     drafts = {}
     for draft in edition.drafts:
         text, at = "", 0
         for placeholder in draft.placeholders:
             text += draft.text[at : placeholder.start]
-            text += _fill(edition, placeholder, values, last, contributors or {})
+            text += _fill(edition, placeholder, values, last, notes or {})
             at = placeholder.end
         text += draft.text[at:]
         drafts[draft.part] = text.replace("{year}", str(year)).replace("{region}", region)
@@ -41,7 +41,7 @@ def _fill(
     placeholder: Placeholder,
     values: Mapping[str, Number],
     last: Mapping[str, Number] | None,
-    contributors: Mapping[str, Sequence[str]],
+    notes: Mapping[str, str],
 ) -> str:
     figure = sum(values.get(code, 0) for code in placeholder.codes)
     if placeholder.kind == "change":
@@ -49,7 +49,7 @@ def _fill(
     if placeholder.kind == "items":
         return _items(edition, placeholder.codes[0], values)
     if placeholder.kind == "who":
-        return _who(edition, placeholder.codes, figure, contributors)
+        return _who(edition, placeholder.codes, figure, notes)
     return format_number(figure)
 
 
@@ -90,10 +90,10 @@ def _short(label: str) -> str:
     return _EXPLANATION.sub("", _NUMBERING.sub("", label)).strip()
 
 
-def _who(edition: Edition, codes: Sequence[str], figure: Number, contributors: Mapping[str, Sequence[str]]) -> str:
+def _who(edition: Edition, codes: Sequence[str], figure: Number, notes: Mapping[str, str]) -> str:
     if not figure:
         return ""
-    names = list(dict.fromkeys(name for code in codes for name in contributors.get(code, ())))
+    names = list(dict.fromkeys(notes[code] for code in codes if notes.get(code)))
     label = edition.cell(codes[0]).column.label
     unit = _unit_word(edition, codes[0])
     return f"（{label}{format_number(figure)}{unit}" + (f"：{'、'.join(names)}）" if names else "）")
