@@ -116,7 +116,7 @@ def _continues(previous: Table, table: Table) -> bool:
 
 def _append(previous: Table, table: Table) -> None:
     rows, places = table.rows, table.places
-    if previous.rows and rows and _is_split_row(previous.rows[-1], rows[0]):
+    if previous.rows and rows and _is_split_row(previous, rows[0]):
         for cell in rows[0]:
             if cell is not None and cell.text:
                 target = _cell_above(previous, cell)
@@ -128,22 +128,39 @@ def _append(previous: Table, table: Table) -> None:
     previous.bottom = table.bottom
 
 
-def _is_split_row(before: list[Cell | None], after: list[Cell | None]) -> bool:
-    """Word broke one row over the page break: one piece holds no figure, and holds text only
-    left of the other piece's figures (so it is neither a header row nor a block title), and the
-    piece after the break does not start a new item."""
+def _is_split_row(previous: Table, after: list[Cell | None]) -> bool:
+    """Word broke the last row of ``previous`` over the page break, and ``after`` is its rest:
+    the piece after the break does not start a new item, and either it holds no figure and
+    continues only the row's labels (or a figure's unfinished note: "1（市自然资源和规划" / "局）"),
+    or the piece before it held only labels and the figures came after the break. A header row
+    repeated on the new page, or a block's title row, continues no label and is kept."""
     labels = [c for c in after if c is not None and c.text and not is_figure(c.text)]
     if labels and _ITEM_START.match(labels[-1].text):
         return False
-    return _label_piece(after, before) or _label_piece(before, after)
+    before = previous.rows[-1]
+    texts = [c for c in after if c is not None and c.text]
+    if not any(is_figure(c.text) for c in texts):
+        return bool(texts) and all(_continues_cell(previous, c, _figures_from(before)) for c in texts)
+    return _label_piece(before, _figures_from(after))
 
 
-def _label_piece(piece: list[Cell | None], other: list[Cell | None]) -> bool:
+def _figures_from(row: list[Cell | None]) -> float | None:
+    """Where a row's figures begin (the left edge of its first figure cell)."""
+    return min((c.x0 for c in row if c is not None and c.text and is_figure(c.text)), default=None)
+
+
+def _continues_cell(previous: Table, cell: Cell, figures: float | None) -> bool:
+    if figures is None or cell.x1 <= figures + _EDGE:
+        return True  # under the row's labels
+    above = _cell_above(previous, cell)
+    return above is not None and above.text.count("（") + above.text.count("(") > above.text.count("）") + above.text.count(")")
+
+
+def _label_piece(piece: list[Cell | None], figures: float | None) -> bool:
     cells = [c for c in piece if c is not None and c.text]
-    figures = [c.x0 for c in other if c is not None and c.text and is_figure(c.text)]
-    if any(is_figure(c.text) for c in cells) or not figures:
+    if figures is None or any(is_figure(c.text) for c in cells):
         return False
-    return all(c.x1 <= min(figures) + _EDGE for c in cells)
+    return all(c.x1 <= figures + _EDGE for c in cells)
 
 
 def _cell_above(table: Table, cell: Cell) -> Cell | None:
