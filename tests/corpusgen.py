@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from reportgen import ReportSpec, consistent_values
 
@@ -30,7 +31,7 @@ class Case:
     make: str
     unit: str | None = None
     year: int | None = None
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -48,7 +49,7 @@ def blank_applicants(edition: str) -> frozenset[str]:
 
 
 # How the real reports differ from the form data alone (blank cells, a narrative figure).
-REAL_QUIRKS = {
+REAL_QUIRKS: dict[str, dict[str, Any]] = {
     "yueqing-commerce-2020.txt": {"blanks": blank_applicants("2019"), "narrative": {"不予公开": 53}},
 }
 
@@ -56,16 +57,22 @@ REAL_QUIRKS = {
 def spec_for(case: Case) -> ReportSpec:
     if case.data.startswith("random:"):
         _, edition, seed = case.data.split(":")
-        spec = ReportSpec(edition=editions()[edition], values=consistent_values(editions()[edition], int(seed)), unit="", year=0)
+        spec = ReportSpec(
+            edition=editions()[edition], values=consistent_values(editions()[edition], int(seed)), unit="", year=0
+        )
     else:
         entry = real_report(case.data)
         spec = ReportSpec(
-            edition=editions()[entry["edition"]], values=entry["values"], notes=entry["notes"],
-            unit=entry["unit"], year=entry["year"], **REAL_QUIRKS.get(case.data, {}),
+            edition=editions()[entry["edition"]],
+            values=entry["values"],
+            notes=entry["notes"],
+            unit=entry["unit"],
+            year=entry["year"],
+            **REAL_QUIRKS.get(case.data, {}),
         )
-    changes = {k: v for k, v in (("unit", case.unit), ("year", case.year)) if v is not None}
-    options = {k: frozenset(v) if isinstance(v, list) else v for k, v in case.options.items()}
-    return replace(spec, **changes, **options)
+    changes: dict[str, Any] = {k: v for k, v in (("unit", case.unit), ("year", case.year)) if v is not None}
+    changes |= case.options
+    return replace(spec, **changes)
 
 
 CASES = (
@@ -79,7 +86,14 @@ CASES = (
     Case("town-2022.pdf", "random:2021:11", "pdf", "大荆镇人民政府", 2022),
     # A city report from another tool: no ruling lines, a text layer in Kangxi radicals and
     # compatibility ideographs, the 、 of each part heading on a line of its own.
-    Case("kangxi-2021.pdf", "random:2021:5", "text-pdf", "温州市鹿城区人民政府", 2021, {"kangxi": True, "heading_break": True}),
+    Case(
+        "kangxi-2021.pdf",
+        "random:2021:5",
+        "text-pdf",
+        "温州市鹿城区人民政府",
+        2021,
+        {"kangxi": True, "heading_break": True},
+    ),
     # Word 97 (.doc) saved by LibreOffice from the official layout: read by converting it back.
     Case("bureau-2021.doc", "random:2021:3", "doc", "乐清市审计局", 2021),
     # The official Word file saved as a web page by LibreOffice, kept under the name .doc.

@@ -111,11 +111,14 @@ class ReportSpec:
         return text
 
     def cut_codes(self) -> list[str]:
-        """Codes the cut leaves out of the report."""
+        """Codes the cut leaves out of the report, and those a reader must leave absent: the rest
+        of a form row the cut goes through (a partial row cannot be checked, so it is not read)."""
         if self.cut is None:
             return []
         table_id, kept = self.cut
-        return [cell.code for cell in self.edition.table(table_id).cells[kept:]]
+        cells = self.edition.table(table_id).cells
+        partial = {cells[kept].row.code} if kept < len(cells) else set()
+        return [cell.code for cell in cells[kept:]] + [c.code for c in cells[:kept] if c.row.code in partial]
 
     def expected_values(self) -> dict[str, Number]:
         """What a reader should get: blank and not-applicable cells as 0, cut-off cells absent."""
@@ -132,6 +135,7 @@ class ReportSpec:
         return [
             (claim.label, self.narrative.get(claim.label, sum(self.values[c] for c in claim.codes)))
             for claim in self.edition.claims
+            if claim.patterns
         ]
 
     def convert(self, text: str) -> str:
@@ -253,7 +257,9 @@ def _tall_grid(spec: ReportSpec, table: Table) -> Grid:
         depth = max(len(c.path) + 1 for c in block.columns)
         spans.append(Span(top, 0, block.corner or "", "corner", rowspan=depth, colspan=stub_depth))
         if spec.filler:
-            spans += _fillers(range(top, top + depth + len(block.rows)), range(stub_depth + len(block.columns), stub_depth + width))
+            spans += _fillers(
+                range(top, top + depth + len(block.rows)), range(stub_depth + len(block.columns), stub_depth + width)
+            )
             stretch = 0
         for level, pos, levels, breadth, label in _tree([(*c.path, c.label) for c in block.columns], depth):
             extra = stretch if pos + breadth - 1 == last else 0
@@ -266,7 +272,9 @@ def _tall_grid(spec: ReportSpec, table: Table) -> Grid:
                 code = f"{table.id}.{row.code}.{column.code}"
                 extra = stretch if j == last else 0
                 if code not in spec.dropped:
-                    spans.append(Span(top + i, stub_depth + j, spec.cell_text(code), "value", colspan=1 + extra, code=code))
+                    spans.append(
+                        Span(top + i, stub_depth + j, spec.cell_text(code), "value", colspan=1 + extra, code=code)
+                    )
         top += len(block.rows)
     return Grid(table, tuple(spans))
 
@@ -286,7 +294,11 @@ def _wide_grid(spec: ReportSpec, table: Table) -> Grid:
         Span(level, pos, label, "header", rowspan=levels, colspan=breadth)
         for level, pos, levels, breadth, label in _tree(paths, depth)
     ]
-    spans += [Span(depth, i, spec.cell_text(c.code), "value", code=c.code) for i, c in enumerate(cells) if c.code not in spec.dropped]
+    spans += [
+        Span(depth, i, spec.cell_text(c.code), "value", code=c.code)
+        for i, c in enumerate(cells)
+        if c.code not in spec.dropped
+    ]
     return Grid(table, tuple(spans))
 
 
@@ -339,7 +351,9 @@ def _sections(spec: ReportSpec) -> list[Section]:
         f"全年共{claims}。",
     )
     problems = ("政务公开工作人员均为兼职，岗位流动性较大。下一步将加强培训指导，提升依申请公开办理质效。",)
-    nothing = ("本单位无其他需要报告的事项，未收取信息处理费。",)
+    # a claim stated only as "none" is written when the tables say none
+    nones = [c.label for c in spec.edition.claims if not c.patterns and not sum(spec.values[x] for x in c.codes)]
+    nothing = ("本单位无其他需要报告的事项" + "".join(f"，未{label}" for label in nones) + "。",)
     text_parts = [part for part in spec.edition.parts if part.table is None]
     texts = {text_parts[0].number: overview, text_parts[-1].number: nothing}
     return [
@@ -572,7 +586,7 @@ def _docx_table(document, grid: Grid, convert: Callable[[str], str], widths: lis
     table.style = "Table Grid"
     if widths:
         table.autofit = False
-        for column, width in zip(table.columns, widths):
+        for column, width in zip(table.columns, widths, strict=True):
             column.width = Cm(width)
     for span in grid.spans:
         cell = table.cell(span.row, span.col)
@@ -720,23 +734,11 @@ def consistent_values(edition: Edition, seed: int) -> dict[str, Number]:
                 values[cell.code] = rng.randint(-40, 40)
             else:
                 values[cell.code] = rng.choice([0, 0, 0, rng.randint(0, 9), rng.randint(10, 400)])
-        for rule in edition.rules:
-            _apply(edition, rule, values)
+        for line in edition.rule_lines:
+            values[line.left[0]] = sum(values[c] for c in line.right) - sum(values[c] for c in line.left[1:])
         if all(v >= 0 for code, v in values.items() if edition.cell(code).kind != "signed"):
             return values
     raise ValueError(f"no consistent values near seed {seed}")
-
-
-def _apply(edition: Edition, rule, values: dict[str, Number]) -> None:
-    table = edition.table(rule.table)
-    lines = table.rows if rule.each == "row" else table.columns
-    for line in lines:
-        def code(operand: str) -> str:
-            row, column = (line.code, operand) if rule.each == "row" else (operand, line.code)
-            return f"{table.id}.{row}.{column}"
-
-        if code(rule.left[0]) in values:
-            values[code(rule.left[0])] = sum(values[code(o)] for o in rule.right) - sum(values[code(o)] for o in rule.left[1:])
 
 
 # --- Word saved as a web page ----------------------------------------------------------------
@@ -786,10 +788,18 @@ def _word_table(grid: Grid, convert: Callable[[str], str]) -> str:
     for row in range(grid.n_rows):
         cells = []
         for span in grid.starting(row):
-            merged = "".join(f" {name}={n}" for name, n in (("rowspan", span.rowspan), ("colspan", span.colspan)) if n > 1)
-            cells.append(f"  <td width=64{merged} valign=top style='border:solid windowtext 1.0pt'>\n  {_word_paragraph(convert(span.text), 'center')}\n  </td>")
+            merged = "".join(
+                f" {name}={n}" for name, n in (("rowspan", span.rowspan), ("colspan", span.colspan)) if n > 1
+            )
+            cells.append(
+                f"  <td width=64{merged} valign=top style='border:solid windowtext 1.0pt'>\n  {_word_paragraph(convert(span.text), 'center')}\n  </td>"
+            )
         rows.append(" <tr>\n" + "\n".join(cells) + "\n </tr>")
-    return "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse'>\n" + "\n".join(rows) + "\n</table>"
+    return (
+        "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse'>\n"
+        + "\n".join(rows)
+        + "\n</table>"
+    )
 
 
 # --- a unit's own workbook -------------------------------------------------------------------
@@ -813,7 +823,15 @@ def workbook_rows(spec: ReportSpec, style: WorkbookStyle) -> dict[str, list[Span
         if not spans:
             spans.append(Span(top, 0, t(title(spec)) + "统计表", "title", colspan=width))
             spans.append(Span(top + 1, 0, t(f"填报单位：{spec.unit}"), "title", colspan=width // 2))
-            spans.append(Span(top + 1, width // 2, f"统计期限：{spec.year}年1月1日至{spec.year}年12月31日", "title", colspan=width - width // 2))
+            spans.append(
+                Span(
+                    top + 1,
+                    width // 2,
+                    f"统计期限：{spec.year}年1月1日至{spec.year}年12月31日",
+                    "title",
+                    colspan=width - width // 2,
+                )
+            )
             top += 3
         spans.append(Span(top, 0, t(part.heading.replace("\n", "")), "title", colspan=width))
         spans += [replace(span, row=span.row + top + 1, text=t(span.text)) for span in grid.spans]
@@ -831,19 +849,27 @@ def write_workbook(path: Path, spec: ReportSpec, style: WorkbookStyle = "sheets"
             for span in spans:
                 value = _typed(span.text)
                 if span.rowspan > 1 or span.colspan > 1:
-                    sheet.write_merge(span.row, span.row + span.rowspan - 1, span.col, span.col + span.colspan - 1, value)
+                    sheet.write_merge(
+                        span.row, span.row + span.rowspan - 1, span.col, span.col + span.colspan - 1, value
+                    )
                 else:
                     sheet.write(span.row, span.col, value)
         book.save(str(path))
         return path
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    for blank in list(workbook.worksheets):
+        workbook.remove(blank)
     for name, spans in sheets.items():
         sheet = workbook.create_sheet(name)
         for span in spans:
             sheet.cell(span.row + 1, span.col + 1, _typed(span.text))
             if span.rowspan > 1 or span.colspan > 1:
-                sheet.merge_cells(start_row=span.row + 1, start_column=span.col + 1, end_row=span.row + span.rowspan, end_column=span.col + span.colspan)
+                sheet.merge_cells(
+                    start_row=span.row + 1,
+                    start_column=span.col + 1,
+                    end_row=span.row + span.rowspan,
+                    end_column=span.col + span.colspan,
+                )
     workbook.save(path)
     return path
 

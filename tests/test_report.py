@@ -129,8 +129,10 @@ def test_numbers_that_stop_part_way_through_table_c(tmp_path):
     end = lines.index("5 15 0 0 0 0 0")
     submission = variant(tmp_path, "cutC.txt", "\n".join([*lines[:start], "2 6 7", *lines[end + 1 :]]))
     (finding,) = [f for f in submission.findings if f.rule == "incomplete_table"]
-    assert finding.table == "C" and "缺少 9 格" in finding.message
-    assert submission.values["C.suit_direct.upheld"] == 7 and "C.suit_direct.corrected" not in submission.values
+    assert finding.table == "C" and "缺少 10 格：未经复议直接起诉；复议后起诉" in finding.message
+    # the 行政复议 group checks (2+1+1+2 = 6) and is kept; 7, the first number of a group that
+    # stops part-way, cannot be checked and is not placed
+    assert submission.values["C.review.total"] == 6 and "C.suit_direct.upheld" not in submission.values
 
 
 def test_a_row_whose_numbers_cannot_be_placed_is_an_error_not_a_guess(tmp_path):

@@ -35,8 +35,15 @@ def converted(path: Path, target: str = "docx") -> Iterator[Path]:
         source = work / f"source{path.suffix.lower() or '.bin'}"
         shutil.copyfile(path, source)
         command = [
-            program, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
-            "--convert-to", target, "--outdir", str(work / "out"), str(source),
+            program,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(work / "out"),
+            str(source),
         ]
         try:
             done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 BLANK = "\u2400"  # an empty cell that is a cell of the form; never occurs in real text
 FILLER = "\u2402"  # an empty cell at either end of a row's numbers: a cell only if needed
 
-# Delimiters that make a line of text a row of cells: tab, ASCII and box-drawing vertical bars
-# (full-width ｜ is NFKC-normalised to | before this).
-_DELIMITED = re.compile(r"[\t|│┃]")
-_BORDER = re.compile(r"^[ \u3000]*[|│┃]|[|│┃][ \u3000]*$")
+# Delimiters that make a line of text a row of cells: tab, ASCII, full-width and box-drawing
+# vertical bars.
+_DELIMITED = re.compile(r"[\t|│┃｜]")
+_BORDER = re.compile(r"^[ \u3000]*[|│┃｜]|[|│┃｜][ \u3000]*$")
 # A cell that holds a figure (or says it does not apply): everything else in a row is label.
 _FIGURE = re.compile(
     r"""^(?:[增减+\-－−]\s*)?(?:\d{1,3}(?:[,，]\d{3})+|\d+(?:\.\d+)?)\s*(?:万元|元|件|条|个|项|次)?\s*(?:[(（].*)?$
@@ -72,13 +72,11 @@ def row_line(cells: Sequence[str | None], wrapped: bool = False) -> str:
 
 def delimited_line(line: str) -> str:
     """A line of text as the table reader takes it. With explicit delimiters (tab, |, │) the
-    line is a row of cells and an empty field between two delimiters a blank cell; the bars at
-    the ends of a row are its border and tabs at its ends indentation, not cells. A line with
-    no delimiter is returned as it is: its cells are told apart by the table reader."""
+    line is a row of cells read by the rules above: an empty field among the numbers is a blank
+    cell, empty fields after the last number are filler; the bars at the ends of a row are its
+    border and tabs at its ends indentation, not cells. A line with no delimiter is returned as
+    it is: its cells are told apart by the table reader."""
     if not _DELIMITED.search(line):
         return line.rstrip()
     line = _BORDER.sub("", line.strip("\t\r\n "))
-    fields = [" ".join(field.split()) for field in _DELIMITED.split(line)]
-    if not any(fields):
-        return ""
-    return "\t".join(field or BLANK for field in fields)
+    return row_line(_DELIMITED.split(line))

@@ -14,7 +14,9 @@ PERIOD = re.compile(
 )
 _TITLE_END = re.compile(r"(?:信息公开|政务公开).{0,12}?(?:报告|年报)(?:统计表|附表|数据表)?$")
 _TITLE = re.compile(r"^(?P<before>.*?)((?:19|20)\d{2})年度?(?P<after>.*?)(?:政府信息公开|政务公开|信息公开)")
-_NAMED = re.compile(r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制|填报单位[:：]\s*(?P<filled>[^\s\t,，。]{2,30})")
+_NAMED = re.compile(
+    r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制|填报单位[:：]\s*(?P<filled>[^\s\t,，。]{2,30})"
+)
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 # How the names of government bodies end: what tells a 落款 from the last sentence of a report.
 _BODY = re.compile(

@@ -29,18 +29,38 @@ class Layout:
     """One edition's reading of where the report's parts and tables are."""
 
     edition: Edition
+    lines: list[Line]
     headings: dict[str, int]  # part number -> line index of its heading
-    sections: dict[str, list[Line]]  # table id -> the lines of its table
+    spans: dict[str, range]  # table id -> the line indexes of its table
 
     @property
-    def first_table(self) -> int | None:
-        starts = [i for number, i in self.headings.items() if any(p.number == number and p.table for p in self.edition.parts)]
-        return min(starts, default=None)
+    def sections(self) -> dict[str, list[Line]]:
+        return {table: self.lines[span.start : span.stop] for table, span in self.spans.items()}
+
+    def part_lines(self, number: str) -> list[Line]:
+        """The lines of a part, from under its heading to the next heading or table found."""
+        if number not in self.headings:
+            return []
+        start = self.headings[number] + 1
+        bounds = [*self.headings.values(), *(span.start for span in self.spans.values()), len(self.lines)]
+        return self.lines[start : min(b for b in bounds if b >= start)]
+
+    def narrative(self) -> list[Line]:
+        """Every line outside the tables: what the report says in words."""
+        inside = {i for span in self.spans.values() for i in span}
+        return [line for i, line in enumerate(self.lines) if i not in inside]
+
+    def before_tables(self) -> list[Line]:
+        first = min((span.start for span in self.spans.values()), default=len(self.lines))
+        heads = [
+            i for number, i in self.headings.items() if any(p.number == number and p.table for p in self.edition.parts)
+        ]
+        return self.lines[: min([first, *heads])]
 
 
 def layout(edition: Edition, lines: list[Line]) -> Layout:
     headings = find_headings(edition, lines)
-    return Layout(edition, headings, _sections(edition, lines, headings))
+    return Layout(edition, lines, headings, _spans(edition, lines, headings))
 
 
 def find_headings(edition: Edition, lines: list[Line]) -> dict[str, int]:
@@ -91,7 +111,7 @@ def _is_titled(text: str, lines: list[Line], index: int, part: Part) -> bool:
     return False
 
 
-def _sections(edition: Edition, lines: list[Line], headings: dict[str, int]) -> dict[str, list[Line]]:
+def _spans(edition: Edition, lines: list[Line], headings: dict[str, int]) -> dict[str, range]:
     """Lines of each table: from its part's heading (or, without one, from its first header row)
     to the next heading or table found."""
     starts: dict[str, int] = {}
@@ -108,7 +128,7 @@ def _sections(edition: Edition, lines: list[Line], headings: dict[str, int]) -> 
         if header is not None:
             starts[part.table] = header
     bounds = sorted({*headings.values(), *starts.values(), len(lines)})
-    return {table: lines[start : next(b for b in bounds if b > start)] for table, start in starts.items()}
+    return {table: range(start, next(b for b in bounds if b > start)) for table, start in starts.items()}
 
 
 def _header_row(table: Table, edition: Edition, lines: list[Line], begin: int, end: int) -> int | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from rollup.ingest.grid import cell_text, is_figure, row_line
+from rollup.ingest.grid import cell_text, delimited_line, is_figure, row_line
 
 # Lines a page may carry besides its content: page numbers ("— 3 —", "第3页 共5页", "3/5").
 _PAGE_FURNITURE = re.compile(r"^[\s\-—–―·第页共/\d]*$")
@@ -50,13 +51,13 @@ class Item:
     table: Table | None = None
 
 
-def page_items(page, number: int) -> list[Item]:
+def page_items(page: Any, number: int) -> list[Item]:
     """The page's tables and the text lines outside them, top to bottom."""
     found = page.find_tables()
     tables = [_table(t, number) for t in found]
     boxes = [t.bbox for t in found]
 
-    def outside(obj) -> bool:
+    def outside(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
             return True
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
@@ -64,18 +65,18 @@ def page_items(page, number: int) -> list[Item]:
 
     text = page.filter(outside) if boxes else page
     items = [Item(number, line["top"], text=line["text"]) for line in text.extract_text_lines()]
-    items += [Item(number, box[1], table=table) for box, table in zip(boxes, tables)]
+    items += [Item(number, box[1], table=table) for box, table in zip(boxes, tables, strict=True)]
     return sorted(items, key=lambda item: item.top)
 
 
-def _table(found, page: int) -> Table:
+def _table(found: Any, page: int) -> Table:
     texts = found.extract()
     rows = []
-    for row, row_texts in zip(found.rows, texts):
+    for row, row_texts in zip(found.rows, texts, strict=True):
         rows.append(
             [
                 None if box is None else Cell(cell_text(text, wrapped=True), box[0], box[2], box[3])
-                for box, text in zip(row.cells, row_texts)
+                for box, text in zip(row.cells, row_texts, strict=True)
             ]
         )
     x0, _, x1, bottom = found.bbox
@@ -111,7 +112,9 @@ def _last_table(items: list[Item]) -> Table | None:
 
 
 def _continues(previous: Table, table: Table) -> bool:
-    return table.page == previous.page + 1 and abs(table.x0 - previous.x0) < _EDGE and abs(table.x1 - previous.x1) < _EDGE
+    return (
+        table.page == previous.page + 1 and abs(table.x0 - previous.x0) < _EDGE and abs(table.x1 - previous.x1) < _EDGE
+    )
 
 
 def _append(previous: Table, table: Table) -> None:
@@ -153,7 +156,9 @@ def _continues_cell(previous: Table, cell: Cell, figures: float | None) -> bool:
     if figures is None or cell.x1 <= figures + _EDGE:
         return True  # under the row's labels
     above = _cell_above(previous, cell)
-    return above is not None and above.text.count("（") + above.text.count("(") > above.text.count("）") + above.text.count(")")
+    return above is not None and above.text.count("（") + above.text.count("(") > above.text.count(
+        "）"
+    ) + above.text.count(")")
 
 
 def _label_piece(piece: list[Cell | None], figures: float | None) -> bool:
@@ -174,12 +179,16 @@ def _cell_above(table: Table, cell: Cell) -> Cell | None:
 
 def table_lines(table: Table) -> list[tuple[str, str]]:
     """(line, place) for each row of a table, through the one cell reader."""
-    return [(row_line([None if c is None else c.text for c in row]), place) for row, place in zip(table.rows, table.places)]
+    return [
+        (row_line([None if c is None else c.text for c in row]), place)
+        for row, place in zip(table.rows, table.places, strict=True)
+    ]
 
 
-def read_ruled(pdf) -> tuple[list[tuple[str, str]], bool]:
-    """The PDF as (line, place) pairs with its ruled tables read cell by cell, and whether it has
-    any ruled table at all (without one, the plain text reading is all there is)."""
+def read_ruled(pdf: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The PDF as (line, place) pairs, its ruled tables read cell by cell and its other text line by
+    line, and whether it has any ruled table at all (without one, the plain text reading is all
+    there is)."""
     pages = [page_items(page, number) for number, page in enumerate(pdf.pages, 1)]
     has_tables = any(item.table is not None for page in pages for item in page)
     lines: list[tuple[str, str]] = []
@@ -189,5 +198,5 @@ def read_ruled(pdf) -> tuple[list[tuple[str, str]], bool]:
             lines += table_lines(item.table)
         else:
             numbers[item.page] = numbers.get(item.page, 0) + 1
-            lines.append((item.text or "", f"第{item.page}页第{numbers[item.page]}行"))
+            lines.append((delimited_line(item.text or ""), f"第{item.page}页第{numbers[item.page]}行"))
     return lines, has_tables

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollup.ingest.cells import cell_text
 from rollup.ingest.document import Document, Line
 from rollup.ingest.grid import row_line
+from rollup.text import cell_text
 
 
 def workbook_document(workbook: Any) -> Document:

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["pdf", "docx", "workbook", "odt", "ole", "rtf", "html", "mhtml", "zip", "text"]
+Kind = Literal["pdf", "docx", "workbook", "odt", "ole", "rtf", "html", "mhtml", "zip", "damaged", "text"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEAD = 4096
@@ -51,7 +51,7 @@ def _zip_kind(path: Path) -> Kind:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
     except (zipfile.BadZipFile, OSError, KeyError):
-        return "zip"
+        return "damaged"  # an Office file (they are zips) cut short or corrupted
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names or mimetype.endswith("spreadsheet"):

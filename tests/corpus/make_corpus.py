@@ -18,16 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import docx  # noqa: E402
-from corpusgen import CASES, Case, spec_for  # noqa: E402
-from reportgen import report_text, write_docx  # noqa: E402
+import docx
+from corpusgen import CASES, Case, spec_for
+from reportgen import report_text, write_docx
 
 
 def soffice(source: Path, target_format: str, out: Path) -> Path:
     """Convert with LibreOffice, headless, into ``out``; the converted file's path."""
     subprocess.run(
         ["soffice", "--headless", "--convert-to", target_format, "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     (converted,) = [p for p in out.iterdir() if p.stem == source.stem and p != source]
     return converted

@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpusgen import CASES, spec_for  # noqa: E402
-from reportgen import report_text, write_docx, write_text, write_word_html, write_workbook  # noqa: E402
+from corpusgen import CASES, spec_for
+from reportgen import report_text, write_docx, write_text, write_word_html, write_workbook
 
-from rollup.ingest import read_submission  # noqa: E402
+from rollup.ingest import read_submission
 
 WRITERS = {
     "official.docx": lambda path, spec: write_docx(path, spec, "official"),
