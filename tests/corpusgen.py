@@ -9,11 +9,20 @@ committed under ``tests/corpus/``; the rest are written by the tests themselves.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from reportgen import ReportSpec, consistent_values
+from reportgen import (
+    ReportSpec,
+    consistent_values,
+    report_text,
+    write_docx,
+    write_text,
+    write_word_html,
+    write_workbook,
+)
 
 from rollup.forms import editions
 
@@ -99,3 +108,20 @@ CASES = (
     # The official Word file saved as a web page by LibreOffice, kept under the name .doc.
     Case("web-2019.doc", "random:2019:9", "web", "乐清市民政局", 2019, {"filler": True}),
 )
+
+
+# Containers the tests write themselves (no LibreOffice needed), by the file name they get.
+CONTAINERS: dict[str, Callable[[Path, ReportSpec], Path]] = {
+    "official.docx": lambda path, spec: write_docx(path, spec, "official"),
+    "web-page.doc": write_word_html,
+    "pipes.txt": lambda path, spec: write_text(path, report_text(spec, "pipes")),
+    "box.txt": lambda path, spec: write_text(path, report_text(spec, "box")),
+    "cells.txt": lambda path, spec: write_text(path, report_text(spec, "one_per_line")),
+    "own.xlsx": lambda path, spec: write_workbook(path, spec, "sheets"),
+    "own.xls": lambda path, spec: write_workbook(path, spec, "one_sheet"),
+}
+
+
+def containers_for(spec: ReportSpec) -> list[str]:
+    """The containers a report can be written in (one cell per line cannot show a blank cell)."""
+    return [name for name in CONTAINERS if not (name == "cells.txt" and spec.blanks)]

@@ -4,6 +4,7 @@ other workbook is read like a report, its tables found by their labels (``sheets
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -41,7 +42,8 @@ class _Grid:
 def read_workbook(path: Path) -> Submission:
     path = Path(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        # by content: an old .xls named .xlsx, a WPS .et, a workbook under any name
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except Exception as exc:  # calamine has many error types for damaged files; all mean the same here
         return Submission.refused(path, "unreadable_file", reason="可能已损坏或不是 Excel 文件", detail=str(exc))
     codemap = None

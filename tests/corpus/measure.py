@@ -13,20 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpusgen import CASES, spec_for
-from reportgen import report_text, write_docx, write_text, write_word_html, write_workbook
+from corpusgen import CASES, CONTAINERS, containers_for, spec_for
 
 from rollup.ingest import read_submission
-
-WRITERS = {
-    "official.docx": lambda path, spec: write_docx(path, spec, "official"),
-    "web-page.doc": write_word_html,
-    "pipes.txt": lambda path, spec: write_text(path, report_text(spec, "pipes")),
-    "box.txt": lambda path, spec: write_text(path, report_text(spec, "box")),
-    "cells.txt": lambda path, spec: write_text(path, report_text(spec, "one_per_line")),
-    "own.xlsx": lambda path, spec: write_workbook(path, spec, "sheets"),
-    "own.xls": lambda path, spec: write_workbook(path, spec, "one_sheet"),
-}
 
 
 def score(path: Path, expected: dict) -> tuple[int, int, int]:
@@ -45,10 +34,8 @@ def main() -> None:
             expected = spec.expected_values()
             files = {case.file.rpartition(".")[2] + " (committed)": case.path}
             if case.make in ("pdf", "doc", "web"):
-                for kind, writer in WRITERS.items():
-                    if kind == "cells.txt" and spec.blanks:
-                        continue  # one cell per line cannot show a blank cell
-                    files[kind] = writer(Path(tmp) / f"{Path(case.file).stem}-{kind}", spec)
+                for kind in containers_for(spec):
+                    files[kind] = CONTAINERS[kind](Path(tmp) / f"{Path(case.file).stem}-{kind}", spec)
             for kind, path in files.items():
                 right, wrong, invented = score(path, expected)
                 total = totals.setdefault(kind, [0, 0, 0, 0])
