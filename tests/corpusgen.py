@@ -90,6 +90,9 @@ CASES = (
     Case("city-2019.pdf", "yueqing-2019-city.txt", "pdf", options={"filler": True}),
     Case("govoffice-2021.pdf", "yueqing-govoffice-2021.txt", "pdf"),
     Case("commerce-2020.pdf", "yueqing-commerce-2020.txt", "pdf", options={"filler": True}),
+    # 2021 with filler cells beside the one-column blocks of table A; the page break falls
+    # between two rows while the merged group labels (三、本年度办理结果, （三）不予公开) run on.
+    Case("govoffice-filler-2021.pdf", "yueqing-govoffice-2021.txt", "pdf", options={"filler": True}),
     # Another unit's data in each edition, printed the same way.
     Case("county-2020.pdf", "random:2019:7", "pdf", "永嘉县财政局", 2020, {"filler": True}),
     Case("town-2022.pdf", "random:2021:11", "pdf", "大荆镇人民政府", 2022),

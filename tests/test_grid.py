@@ -140,3 +140,20 @@ def test_overview_year_is_the_most_frequent_and_never_a_tie():
 def test_named_unit():
     assert named_unit("报告由乐清市商务局（单位名称）编制而成".replace("（", "(").replace("）", ")")) == "乐清市商务局"
     assert named_unit("填报单位：大荆镇人民政府\t统计期限") == "大荆镇人民政府"
+
+
+def test_a_cell_boundary_ends_a_note_and_an_explanation():
+    """ "（三" is a merged label cut by a page break, not a note of the number before it nor an
+    explanation swallowing the numbers after it."""
+    from rollup.ingest.document import Line
+    from rollup.ingest.tables import _groups, _tokens, label_key, normalize
+
+    rows = [
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\t3\t0\t0\t0\t0\t0\t3",
+        "（三\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0",
+        "办理结果\t）不予公开\t2.其他法律行政法规禁止公开\t0\t0\t0\t0\t0\t0\t0",
+    ]
+    groups = _groups(_tokens([Line(normalize(row), "") for row in rows]))
+    keys = ["部分公开", "属于国家秘密", "其他法律行政法规禁止公开"]
+    assert [(key in label_key(g.text), len(g.values)) for key, g in zip(keys, groups, strict=True)] == [(True, 7)] * 3
+    assert [v.text for v in groups[0].values] == ["3", "0", "0", "0", "0", "0", "3"]

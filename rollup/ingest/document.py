@@ -22,6 +22,8 @@ from rollup.ingest.sniff import Kind
 from rollup.text import decode_text
 
 _TABLE_MARK = "\u2401{}\u2401"
+# Word declares GB2312 but writes whatever the text holds; GB18030 is the superset that decodes it.
+_GB = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,20 @@ def _read_pdf(path: Path) -> tuple[Document, ...]:
         for number, page in enumerate(pdf.pages, 1):
             plain += text_lines(page.extract_text() or "", f"第{number}页第{{}}行")
         has_text = any(line.text.strip() for line in plain)
-        ruled, has_tables = read_ruled(pdf) if has_text else ([], False)
+        ruled, has_tables = _ruled(pdf) if has_text else ([], False)
     text = Document(tuple(plain), has_text=has_text)
     if not has_tables:
         return (text,)
     return Document(tuple(Line(line, place) for line, place in ruled)), text
+
+
+def _ruled(pdf: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The ruled-table reading, or none when the table finder trips over the file: the plain text,
+    already read, is then all there is (a reading that fails must not cost the one that worked)."""
+    try:
+        return read_ruled(pdf)
+    except Exception:
+        return [], False
 
 
 def _mhtml_page(data: bytes) -> str:
@@ -109,7 +120,7 @@ def _mhtml_page(data: bytes) -> str:
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
-                charset = part.get_content_charset()
+                charset = _GB.get(part.get_content_charset() or "", part.get_content_charset())
                 return payload.decode(charset, "replace") if charset else decode_text(payload)
     return ""
 

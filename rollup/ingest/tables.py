@@ -34,7 +34,8 @@ _VALUE = re.compile(
 # Text that holds a label: anything but punctuation, which between numbers only separates them
 # ("41 ? 1 ? 2", "|", a stray 、).
 _LABEL_TEXT = re.compile(r"[^\W\d_]")
-_NOTE = re.compile(r"\s*\(([^()]*)\)+")
+# A figure's note in brackets: "1（撤回）", maybe after a line break; never across a cell boundary.
+_NOTE = re.compile(r"[ \u3000\n]*\(([^()\t]*)\)+")
 _LIST_MARK = re.compile(r"[一二三四五六七八九十\d]+")
 _LAYOUT_BLANKS = 4  # a run of at least this many spaces can stand for skipped cells
 _ROW_SKIP = 3  # rows a report may leave out before the next label is no longer searched for
@@ -98,8 +99,11 @@ def _tokens(lines: list[Line]) -> list[_Token]:
     while (match := _VALUE.search(text, search)) is not None:
         search = match.end()
         label = text[position : match.start()]
-        if label.rfind("(") > label.rfind(")") and len(label) - label.rfind("(") <= _EXPLANATION:
-            continue  # a figure inside a label's explanation: "申请数量（含网上申请1件）"
+        opened = label.rfind("(")
+        if opened > label.rfind(")") and len(label) - opened <= _EXPLANATION and "\t" not in label[opened:]:
+            # a figure inside a label's explanation ("申请数量（含网上申请1件）"), unless a cell
+            # boundary lies between: "（三" is then a merged label cut by a page break
+            continue
         if match.start() > position:
             tokens.append(_Token(text[position : match.start()], lines[at(position)].place))
         raw, end = match.group(), match.end()
