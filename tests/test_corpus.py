@@ -245,3 +245,16 @@ def test_the_file_given_is_never_touched(tmp_path):
     before = copy.read_bytes(), copy.stat().st_mtime_ns
     read_submission(copy)
     assert (copy.read_bytes(), copy.stat().st_mtime_ns) == before and sorted(tmp_path.iterdir()) == [copy]
+
+
+def test_a_library_exception_is_a_chinese_finding_with_the_original_in_detail(tmp_path):
+    path = tmp_path / "坏.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    (entry,) = json.loads(
+        CliRunner()
+        .invoke(app, ["check", str(path), "--format", "json", "--config", str(REPO / "config" / "rollup.toml")])
+        .stdout
+    )
+    (finding,) = entry["findings"]
+    assert finding["rule"] == "unreadable_file" and "坏.pdf" in finding["message"]
+    assert not re.search(r"[A-Za-z]{4,}", finding["message"]) and "Root" in finding["detail"]

@@ -28,8 +28,8 @@ def test_row_line(cells, line):
 
 
 def test_text_wrapped_inside_a_pdf_cell_is_one_text():
-    cells = ["一、本年新收政府信息\n公开申请数量", "35\n4", "1\n（\n撤\n回\n）"]
-    assert row_line(cells, wrapped=True) == "一、本年新收政府信息公开申请数量\t354\t1（撤回）"
+    cells = ["一、本年新收政府信息\n公开申请数量", "35\n4", "1\n（\n撤\n回\n）", "1 5", "增 3"]
+    assert row_line(cells, wrapped=True) == "一、本年新收政府信息公开申请数量\t354\t1（撤回）\t15\t增 3"
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,9 @@ _FIGURE = re.compile(
 )
 
 
+_SPACED_DIGITS = re.compile(r"(?<=\d) +(?=\d)")
+
+
 def is_figure(text: str) -> bool:
     return bool(_FIGURE.match(text.strip()))
 
@@ -43,7 +46,8 @@ def cell_text(text: str | None, wrapped: bool = False) -> str:
     if text is None:
         return ""
     if wrapped:
-        text = "".join(line.strip() for line in text.splitlines())
+        # a cell holds one figure: spaces a PDF's spacing put between its digits are not there
+        text = _SPACED_DIGITS.sub("", "".join(line.strip() for line in text.splitlines()))
     return " ".join(text.split())
 
 
