@@ -287,6 +287,14 @@ def test_part_headings_by_number_and_core_phrase(tmp_path, headings):
     assert (submission.values, rules(submission)) == (expected_report(CITY)["values"], [])
 
 
+@pytest.mark.parametrize("line", ["二是加强主动公开工作，及时公开政策文件。", "（二）主动公开", "二是主动公开情况"])
+def test_enumerations_and_sub_headings_in_the_overview_are_not_parts(tmp_path, line):
+    text = real_text(CITY)
+    first = text.index("一、总体情况") + len("一、总体情况")
+    submission = variant(tmp_path, "enumerated.txt", f"{text[:first]}\n{line}\n{text[first:]}")
+    assert (submission.values, rules(submission)) == (expected_report(CITY)["values"], [])
+
+
 def test_a_missing_heading_costs_that_part_not_the_file(tmp_path):
     """Without its heading, table B is found by its own header rows (申请人情况 …)."""
     text = real_text(CITY).replace(" 三、收到和处理政府信息公开申请情况", "")

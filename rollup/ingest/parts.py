@@ -17,7 +17,14 @@ from rollup.forms import Edition, Part, Table
 from rollup.ingest.document import Line
 from rollup.ingest.tables import label_key
 
-_NUMBERED = re.compile(r"^[(（]?(?P<number>[一二三四五六七八九十]+)[)）]?\s*[、.．]?\s*")
+# A part's number: 二、 二. 二． or a bare 二 (a PDF may put its 、 elsewhere). A bracketed （二） is
+# a sub-heading inside a part, never a part.
+_NUMBERED = re.compile(r"^(?P<number>[一二三四五六七八九十]+)\s*(?P<mark>[、.．])?\s*")
+# Without its 、 a number is also how an enumeration starts ("二是加强主动公开工作"): then only a
+# line shaped like a heading counts, ending as the form's headings end.
+_HEADING_END = re.compile(r"(?:情况|事项|措施|问题)$")
+_SENTENCE = re.compile(r"[，。；：,;:!?！？]")
+_ENUMERATION = re.compile(r"[是要则]")
 _MARK_ONLY = re.compile(r"^[、.．]$")
 _HEADING_LENGTH = 48  # characters: a heading longer than this is a sentence that mentions one
 _TITLE_SLACK = 6  # characters a heading may add to the official title ("的情况", a note)
@@ -81,20 +88,24 @@ def is_heading(lines: list[Line], index: int, part: Part) -> bool:
     numbered = _NUMBERED.match(text)
     if numbered and numbered["number"] == part.number:
         rest = text[numbered.end() :]
-        return len(rest) <= _HEADING_LENGTH and re.search(part.core, rest) is not None
+        shaped = numbered["mark"] or (
+            _HEADING_END.search(rest) and not _SENTENCE.search(rest) and not _ENUMERATION.match(rest)
+        )
+        return bool(shaped) and len(rest) <= _HEADING_LENGTH and re.search(part.core, rest) is not None
     return not numbered and _is_titled(text, lines, index, part)
 
 
 def _joined(lines: list[Line], index: int) -> str:
-    """The line without white space; a part number standing alone, or followed by its 、 alone on
-    the next line, is joined to what follows (as a PDF's text layer may split a heading)."""
+    """The line without white space; a part number standing alone (maybe with its 、 alone on the
+    next line) is joined to the title that follows, as a PDF's text layer may split a heading. A
+    、 alone after a whole heading ("二主动公开政府信息情况" / "、") is left where it is."""
     text = "".join(lines[index].text.split())
+    if not _NUMBERED.fullmatch(text):
+        return text
     following = ["".join(line.text.split()) for line in lines[index + 1 : index + 3]]
     if following and _MARK_ONLY.match(following[0]):
         text += following.pop(0)
-    if _NUMBERED.fullmatch(text) and following:
-        text += following[0]
-    return text
+    return text + (following[0] if following else "")
 
 
 def _is_titled(text: str, lines: list[Line], index: int, part: Part) -> bool:
