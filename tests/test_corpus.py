@@ -19,7 +19,13 @@ from rollup.cli import app
 from rollup.ingest import convert, read_submission
 
 REAL = ["yueqing-2019-city.txt", "yueqing-govoffice-2021.txt", "yueqing-commerce-2020.txt"]
-CORPUS_KANGXI = next(c.path for c in CASES if c.file.startswith("kangxi"))
+
+
+def case(file: str) -> Case:
+    return next(c for c in CASES if c.file == file)
+
+
+CORPUS_KANGXI = case("kangxi-2021.pdf").path
 
 
 def reading(submission) -> dict:
@@ -66,7 +72,7 @@ def test_corpus_pdfs_have_what_they_stand_for():
     part's 、 on a line of its own."""
     import pdfplumber
 
-    with pdfplumber.open(CASES[0].path) as pdf:
+    with pdfplumber.open(case("city-2019.pdf").path) as pdf:
         tables = [(number, t.extract()) for number, page in enumerate(pdf.pages) for t in page.find_tables()]
     b_pages = [number for number, rows in tables if str(rows[0][1]).endswith("情形）") or rows[0][2] == "申请人情况"]
     c_pages = [number for number, rows in tables if rows[0][0] == "行政复议" or str(rows[0][1]).endswith("局\n）")]
@@ -89,7 +95,7 @@ def test_every_container_reads_back_exactly(tmp_path, case: Case):
 
 
 def test_web_page_named_doc_is_gb2312_html_with_filler_cells(tmp_path):
-    spec = spec_for(CASES[0])
+    spec = spec_for(case("city-2019.pdf"))
     data = write_word_html(tmp_path / "报告.doc", spec).read_bytes()
     assert b"charset=gb2312" in data and b"<td width=64 valign=top" in data
     assert reading(read_submission(tmp_path / "报告.doc")) == rendered(spec)
@@ -98,7 +104,7 @@ def test_web_page_named_doc_is_gb2312_html_with_filler_cells(tmp_path):
 def test_own_workbook_has_other_sheet_names_title_rows_and_merged_headers(tmp_path):
     from python_calamine import CalamineWorkbook
 
-    book = CalamineWorkbook.from_path(write_workbook(tmp_path / "年报.xlsx", spec_for(CASES[0]), "sheets"))
+    book = CalamineWorkbook.from_path(write_workbook(tmp_path / "年报.xlsx", spec_for(case("city-2019.pdf")), "sheets"))
     first = book.get_sheet_by_name("表1")
     assert (book.sheet_names, first.to_python()[0][0][-3:], len(first.merged_cell_ranges or []) > 5) == (
         ["表1", "表2", "表3"],
@@ -109,7 +115,7 @@ def test_own_workbook_has_other_sheet_names_title_rows_and_merged_headers(tmp_pa
 
 @pytest.mark.parametrize("name", ["年报.xls", "年报.et", "年报.xlsx"])
 def test_own_workbook_in_any_excel_format_and_name(tmp_path, name):
-    spec = spec_for(CASES[3])
+    spec = spec_for(case("county-2020.pdf"))
     made = write_workbook(tmp_path / ("made.xls" if name != "年报.xlsx" else "made.xlsx"), spec, "one_sheet")
     path = Path(shutil.copyfile(made, tmp_path / name))
     assert reading(read_submission(path)) == rendered(spec)
@@ -120,21 +126,21 @@ def test_own_workbook_in_any_excel_format_and_name(tmp_path, name):
 )
 def test_format_is_told_by_content_not_name(tmp_path, kind, name):
     """A .docx renamed .doc or .xlsx, a workbook named .xls: each is read by what it is."""
-    spec = spec_for(CASES[1])
+    spec = spec_for(case("govoffice-2021.pdf"))
     made = CONTAINERS[kind](tmp_path / kind, spec)
     wrong = Path(shutil.copyfile(made, tmp_path / name))
     assert reading(read_submission(wrong)) == rendered(spec, narrative=kind != "own.xlsx")
 
 
 def test_html_inside_a_txt_is_a_web_page(tmp_path):
-    spec = spec_for(CASES[1])
+    spec = spec_for(case("govoffice-2021.pdf"))
     html = write_word_html(tmp_path / "page.html", spec).read_bytes()
     (tmp_path / "报告.txt").write_bytes(html)
     assert reading(read_submission(tmp_path / "报告.txt")) == rendered(spec)
 
 
 def test_word_single_file_web_page_is_read(tmp_path):
-    spec = spec_for(CASES[1])
+    spec = spec_for(case("govoffice-2021.pdf"))
     page = write_word_html(tmp_path / "page.html", spec).read_bytes()
     mht = (
         b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01"\r\n\r\n'
@@ -152,7 +158,7 @@ def test_word_single_file_web_page_is_read(tmp_path):
 def test_a_row_missing_a_middle_group_keeps_only_groups_that_check(tmp_path, layout):
     """Table C's row "41 1 2 6 50 0 0 78": the 行政复议 group checks and is kept; of the other
     numbers nobody can say which cells they are, so none is placed."""
-    spec = spec_for(CASES[4])
+    spec = spec_for(case("town-2022.pdf"))
     values = dict(spec.values) | {"C.review.upheld": 41, "C.review.corrected": 1, "C.review.other": 2}
     values |= {"C.review.pending": 6, "C.review.total": 50, "C.suit_after_review.total": 78}
     values |= {"C.suit_after_review.other": 78, "C.suit_after_review.pending": 0}
@@ -167,7 +173,7 @@ def test_a_row_missing_a_middle_group_keeps_only_groups_that_check(tmp_path, lay
 
 
 def test_the_text_fallback_reads_a_pdf_without_rulings(tmp_path):
-    spec = spec_for(CASES[4])
+    spec = spec_for(case("town-2022.pdf"))
     path = write_pdf(tmp_path / "报告.pdf", report_text(spec, "one_line"))
     assert reading(read_submission(path)) == rendered(spec)
 
@@ -211,7 +217,7 @@ def test_real_reports_stay_exact_through_docx_pdf_and_html(tmp_path, name):
 def test_check_on_a_pdf_prints_no_library_log(tmp_path):
     """pdfminer warns for every font it cannot measure ("Could not get FontBBox…"); none of it
     reaches the clerk's console."""
-    path = write_pdf(tmp_path / "报告.pdf", report_text(spec_for(CASES[1]), "one_line"))
+    path = write_pdf(tmp_path / "报告.pdf", report_text(spec_for(case("govoffice-2021.pdf")), "one_line"))
     data = path.read_bytes()
     broken = re.sub(rb"(?<=/FontBBox \[)[^\]]*", lambda m: re.sub(rb"[-\d.]", b"x", m.group()), data)
     assert broken != data
@@ -233,7 +239,7 @@ def test_word_97_without_libreoffice_says_how_to_resave(monkeypatch):
 
 def test_a_workbook_in_ole_form_is_never_sent_to_conversion(tmp_path, monkeypatch):
     monkeypatch.setattr(convert.shutil, "which", lambda name: None)
-    spec = spec_for(CASES[0])
+    spec = spec_for(case("city-2019.pdf"))
     path = write_workbook(tmp_path / "年报.xls", spec, "sheets")
     wps = Path(shutil.copyfile(path, tmp_path / "年报.et"))
     assert reading(read_submission(wps)) == rendered(spec)
