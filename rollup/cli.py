@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -44,6 +45,18 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def _quiet_libraries() -> None:
+    """Configure logging once, for every command: the libraries that read files log what they
+    meet in them (pdfminer: "Could not get FontBBox…", hundreds of lines for one PDF) and warn
+    through ``warnings``; a clerk gets findings, never their logs."""
+    logging.captureWarnings(True)
+    root = logging.getLogger()
+    if not any(isinstance(handler, logging.NullHandler) for handler in root.handlers):
+        root.addHandler(logging.NullHandler())
+
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
 YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]

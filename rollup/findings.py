@@ -44,6 +44,12 @@ _RULES = (
     Rule("blank_cell", WARNING, "单元格未填写，按 0 计", "{where}：{cells}空白，按 0 计"),
     Rule("missing_cell", ERROR, "模板中缺少某个单元格", "{where}：{reason}"),
     Rule("unreadable_file", ERROR, "文件无法打开或已损坏", "文件 {file} 无法读取：{reason}"),
+    Rule(
+        "needs_conversion",
+        ERROR,
+        "旧版 Word（.doc）、WPS 文字（.wps）、RTF 等格式需要 LibreOffice 转换后才能读取",
+        "文件 {file} 是{what}，本机未安装 LibreOffice，无法转换读取；请单位另存为 Word 文档（.docx）或 PDF 后重发，或在本机安装 LibreOffice 后重新运行",
+    ),
     Rule("not_a_template", ERROR, "文件不是本系统下发的填报模板", "文件 {file} 不是本系统下发的填报模板：{reason}"),
     Rule("unsupported_format", ERROR, "文件格式暂不支持", "文件 {file} 的格式（{suffix}）暂不支持，可读取：{kinds}"),
     Rule("no_unit", ERROR, "未填写填报单位", "未填写填报单位（或无法从报告中读出），无法确定是哪个单位的报告"),

@@ -20,7 +20,9 @@ that grid, which is also how the real reports in ``../shared/reports/`` differ:
 from __future__ import annotations
 
 import html
+import random
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -29,6 +31,12 @@ from typing import Literal
 
 import docx
 import opencc
+import openpyxl
+import xlwt
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -37,9 +45,9 @@ from reportlab.pdfgen import canvas
 
 from rollup.forms import Edition, Number, Table, format_number
 
-Layout = Literal["one_line", "one_per_line"]
-DocxStyle = Literal["tables", "paragraphs"]
-Role = Literal["title", "corner", "header", "stub", "value"]
+Layout = Literal["one_line", "one_per_line", "pipes", "box"]
+DocxStyle = Literal["tables", "official", "paragraphs"]
+Role = Literal["title", "corner", "header", "stub", "value", "filler"]
 
 PDF_FONT = "STSong-Light"
 # Widths (in characters) at which extracted text breaks: a narrative line of a PDF page, a
@@ -62,7 +70,12 @@ class ReportSpec:
     ``written`` gives cells written as text instead of their number ("-", "—", "无"); ``narrative``
     overrides figures the first part states in words (by the edition's claim label);
     ``omit_parts`` leaves parts out (1 = 一 … 6 = 六); ``cut`` = (table id, cells kept) stops
-    that table's numbers part-way."""
+    that table's numbers part-way; ``dropped`` cells are missing from their printed row without a
+    trace (a pasted row that lost numbers in the middle). ``filler`` lays out a block with fewer
+    columns than its table as real Word files do: trailing empty cells instead of a widened last
+    column. ``kangxi`` writes the characters as a PDF text layer of some tools does (Kangxi
+    radicals, CJK compatibility ideographs); ``heading_break`` puts the 、 of a part heading on a
+    line of its own."""
 
     edition: Edition
     values: Mapping[str, Number]
@@ -75,6 +88,10 @@ class ReportSpec:
     omit_parts: frozenset[int] = frozenset()
     cut: tuple[str, int] | None = None
     traditional: bool = False
+    dropped: frozenset[str] = frozenset()
+    filler: bool = False
+    kangxi: bool = False
+    heading_break: bool = False
 
     def cell_text(self, code: str) -> str:
         """The cell as the unit wrote it: "增 338", "258590万元", "1（撤回）", "-" or nothing."""
@@ -94,11 +111,14 @@ class ReportSpec:
         return text
 
     def cut_codes(self) -> list[str]:
-        """Codes the cut leaves out of the report."""
+        """Codes the cut leaves out of the report, and those a reader must leave absent: the rest
+        of a form row the cut goes through (a partial row cannot be checked, so it is not read)."""
         if self.cut is None:
             return []
         table_id, kept = self.cut
-        return [cell.code for cell in self.edition.table(table_id).cells[kept:]]
+        cells = self.edition.table(table_id).cells
+        partial = {cells[kept].row.code} if kept < len(cells) else set()
+        return [cell.code for cell in cells[kept:]] + [c.code for c in cells[:kept] if c.row.code in partial]
 
     def expected_values(self) -> dict[str, Number]:
         """What a reader should get: blank and not-applicable cells as 0, cut-off cells absent."""
@@ -115,15 +135,37 @@ class ReportSpec:
         return [
             (claim.label, self.narrative.get(claim.label, sum(self.values[c] for c in claim.codes)))
             for claim in self.edition.claims
+            if claim.patterns
         ]
 
     def convert(self, text: str) -> str:
-        return _s2t().convert(text) if self.traditional else text
+        text = _s2t().convert(text) if self.traditional else text
+        return "".join(_LOOKALIKES.get(char, char) for char in text) if self.kangxi else text
+
+    def heading(self, text: str) -> str:
+        """A part heading as the file shows it: "二、…", or as a PDF text layer shows it when
+        the 、 sits lower than the line: the number and title together, the 、 below them."""
+        number, mark, rest = text.partition("、")
+        return f"{number}{rest}\n{mark}" if self.heading_break and mark else text
 
 
 @cache
 def _s2t() -> opencc.OpenCC:
     return opencc.OpenCC("s2t")
+
+
+def _lookalikes() -> dict[str, str]:
+    """Ordinary ideographs -> the Kangxi radical (U+2F00…) or compatibility ideograph (U+F900…)
+    that looks the same and that NFKC maps back to it."""
+    found: dict[str, str] = {}
+    for code in (*range(0x2F00, 0x2FD6), *range(0xF900, 0xFADA)):
+        ordinary = unicodedata.normalize("NFKC", chr(code))
+        if ordinary != chr(code):
+            found.setdefault(ordinary, chr(code))
+    return found
+
+
+_LOOKALIKES = _lookalikes()
 
 
 # --- the tables as grids of merged cells ---------------------------------------------------
@@ -214,6 +256,11 @@ def _tall_grid(spec: ReportSpec, table: Table) -> Grid:
             top += 1
         depth = max(len(c.path) + 1 for c in block.columns)
         spans.append(Span(top, 0, block.corner or "", "corner", rowspan=depth, colspan=stub_depth))
+        if spec.filler:
+            spans += _fillers(
+                range(top, top + depth + len(block.rows)), range(stub_depth + len(block.columns), stub_depth + width)
+            )
+            stretch = 0
         for level, pos, levels, breadth, label in _tree([(*c.path, c.label) for c in block.columns], depth):
             extra = stretch if pos + breadth - 1 == last else 0
             spans.append(Span(top + level, stub_depth + pos, label, "header", rowspan=levels, colspan=breadth + extra))
@@ -224,9 +271,17 @@ def _tall_grid(spec: ReportSpec, table: Table) -> Grid:
             for j, column in enumerate(block.columns):
                 code = f"{table.id}.{row.code}.{column.code}"
                 extra = stretch if j == last else 0
-                spans.append(Span(top + i, stub_depth + j, spec.cell_text(code), "value", colspan=1 + extra, code=code))
+                if code not in spec.dropped:
+                    spans.append(
+                        Span(top + i, stub_depth + j, spec.cell_text(code), "value", colspan=1 + extra, code=code)
+                    )
         top += len(block.rows)
     return Grid(table, tuple(spans))
+
+
+def _fillers(rows: range, cols: range) -> list[Span]:
+    """The empty cells Word leaves where a block has fewer columns than the table's grid."""
+    return [Span(row, col, "", "filler") for row in rows for col in cols]
 
 
 def _wide_grid(spec: ReportSpec, table: Table) -> Grid:
@@ -239,7 +294,11 @@ def _wide_grid(spec: ReportSpec, table: Table) -> Grid:
         Span(level, pos, label, "header", rowspan=levels, colspan=breadth)
         for level, pos, levels, breadth, label in _tree(paths, depth)
     ]
-    spans += [Span(depth, i, spec.cell_text(c.code), "value", code=c.code) for i, c in enumerate(cells)]
+    spans += [
+        Span(depth, i, spec.cell_text(c.code), "value", code=c.code)
+        for i, c in enumerate(cells)
+        if c.code not in spec.dropped
+    ]
     return Grid(table, tuple(spans))
 
 
@@ -292,13 +351,15 @@ def _sections(spec: ReportSpec) -> list[Section]:
         f"全年共{claims}。",
     )
     problems = ("政务公开工作人员均为兼职，岗位流动性较大。下一步将加强培训指导，提升依申请公开办理质效。",)
-    nothing = ("本单位无其他需要报告的事项，未收取信息处理费。",)
+    # a claim stated only as "none" is written when the tables say none
+    nones = [c.label for c in spec.edition.claims if not c.patterns and not sum(spec.values[x] for x in c.codes)]
+    nothing = ("本单位无其他需要报告的事项" + "".join(f"，未{label}" for label in nones) + "。",)
     text_parts = [part for part in spec.edition.parts if part.table is None]
     texts = {text_parts[0].number: overview, text_parts[-1].number: nothing}
     return [
-        Section(part.heading, grid=table_grid(spec, spec.edition.table(part.table)))
+        Section(spec.heading(part.heading), grid=table_grid(spec, spec.edition.table(part.table)))
         if part.table
-        else Section(part.heading, texts.get(part.number, problems))
+        else Section(spec.heading(part.heading), texts.get(part.number, problems))
         for number, part in enumerate(spec.edition.parts, start=1)
         if number not in spec.omit_parts
     ]
@@ -312,9 +373,30 @@ def _sign_off(spec: ReportSpec) -> tuple[str, str]:
 
 
 def report_text(spec: ReportSpec, layout: Layout) -> str:
-    """The report as text extracted from a published file, in one of the two layouts."""
-    render = {"one_line": _one_line, "one_per_line": _one_per_line}[layout]
+    """The report as text extracted from a published file: ``one_line`` and ``one_per_line`` as
+    text comes out of a PDF or Word file, ``pipes`` and ``box`` as it is pasted from a web page,
+    each table row between bars (| or │), an empty field for a blank cell."""
+    render = {
+        "one_line": _one_line,
+        "one_per_line": _one_per_line,
+        "pipes": lambda s: _delimited(s, "|"),
+        "box": lambda s: _delimited(s, "│"),
+    }[layout]
     return spec.convert(render(spec))
+
+
+def _delimited(spec: ReportSpec, bar: str) -> str:
+    """No title line (a web page's title is not in its text), each table row as the cells that
+    start in it between bars, a note in its own cell."""
+    lines = [_intro(spec, "统计期限")]
+    for part in _sections(spec):
+        lines += [part.heading, *part.paragraphs]
+        if part.grid:
+            for row in range(part.grid.n_rows):
+                cells = [span.text for span in part.grid.starting(row)]
+                lines.append(f"{bar} {f' {bar} '.join(cells)} {bar}")
+    lines += _sign_off(spec)
+    return "\n".join(lines) + "\n"
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -337,7 +419,7 @@ def _one_line(spec: ReportSpec) -> str:
         items.append(part.heading)
         for paragraph in part.paragraphs:
             items += _wrap(paragraph, NARRATIVE_WIDTH)
-        if part.heading == spec.edition.parts[0].heading:
+        if part.heading == spec.heading(spec.edition.parts[0].heading):
             items += ["— 1 —"]
         if part.grid:
             items += _grid_one_line(part.grid, footer_inside=part.grid.table is longest)
@@ -464,41 +546,84 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 def write_docx(path: Path, spec: ReportSpec, style: DocxStyle = "tables") -> Path:
     """A Word report: "tables" puts the three tables in as real Word tables with the official
-    merged cells (blank cells empty); "paragraphs" is the one-per-line text as paragraphs."""
+    merged cells (blank cells empty); "official" does the same on A4 pages with the column widths,
+    fonts and centred cells of the published form (narrow label stubs, so that long labels wrap
+    inside their cells and table B runs over a page break); "paragraphs" is the one-per-line text
+    as paragraphs."""
     document = docx.Document()
     if style == "paragraphs":
         for line in report_text(spec, "one_per_line").splitlines():
             document.add_paragraph(line)
     else:
-        _docx_tables(document, spec)
+        official = style == "official"
+        if official:
+            _official_page(document)
+        _docx_tables(document, spec, official)
     document.save(str(path))
     return path
 
 
-def _docx_tables(document, spec: ReportSpec) -> None:
+def _docx_tables(document, spec: ReportSpec, official: bool = False) -> None:
     t = spec.convert
-    document.add_paragraph(t(title(spec)))
+    document.add_paragraph(t(title(spec))).alignment = WD_ALIGN_PARAGRAPH.CENTER if official else None
     document.add_paragraph(t(_intro(spec, "统计期限")))
     for part in _sections(spec):
         document.add_paragraph(t(part.heading))
         for paragraph in part.paragraphs:
             document.add_paragraph(t(paragraph))
         if part.grid:
-            _docx_table(document, part.grid, t)
+            _docx_table(document, part.grid, t, _official_widths(part.grid) if official else None)
     for line in _sign_off(spec):
-        document.add_paragraph(t(line))
+        document.add_paragraph(t(line)).alignment = WD_ALIGN_PARAGRAPH.RIGHT if official else None
 
 
-def _docx_table(document, grid: Grid, convert: Callable[[str], str]) -> None:
+def _docx_table(document, grid: Grid, convert: Callable[[str], str], widths: list[float] | None = None) -> None:
+    """The grid as a Word table; with ``widths`` (cm per grid column) laid out as the official
+    form is: fixed column widths, every cell centred."""
     if grid.partial_row:
         raise ValueError("a Word table can only be cut at the end of a row")
     table = document.add_table(rows=grid.n_rows, cols=grid.n_cols)
     table.style = "Table Grid"
+    if widths:
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
     for span in grid.spans:
         cell = table.cell(span.row, span.col)
         if span.rowspan > 1 or span.colspan > 1:
             cell = cell.merge(table.cell(span.row + span.rowspan - 1, span.col + span.colspan - 1))
         cell.text = convert(span.text)
+        if widths:
+            cell.width = Cm(sum(widths[span.col : span.col + span.colspan]))
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT if span.role == "stub" else WD_ALIGN_PARAGRAPH.CENTER
+
+
+OFFICIAL_TEXT_WIDTH = 15.6  # cm: A4 less the margins of a government document (GB/T 9704)
+
+
+def _official_widths(grid: Grid) -> list[float]:
+    """Column widths of the published form: the label stub takes about a third of the width (in
+    table B three columns: narrow ones for the merged group labels, a wide one for the items),
+    the numbers share the rest evenly."""
+    stub = min((s.col for s in grid.spans if s.role == "value"), default=0)
+    if stub == 0:
+        return [OFFICIAL_TEXT_WIDTH / grid.n_cols] * grid.n_cols
+    stub_width = 4.8 if stub == 1 else 6.3
+    narrow = [0.9, 1.4][: stub - 1]
+    values = (OFFICIAL_TEXT_WIDTH - stub_width) / (grid.n_cols - stub)
+    return [*narrow, stub_width - sum(narrow), *[values] * (grid.n_cols - stub)]
+
+
+def _official_page(document) -> None:
+    """A4 with the margins of a government document; 宋体 五号 as the form's tables use."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(10.5)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
 
 def write_html(path: Path, spec: ReportSpec) -> Path:
@@ -589,3 +714,170 @@ def write_scanned_pdf(path: Path) -> Path:
         draw.line((x, 400, x, 1480), fill="black", width=2)
     page.save(path, "PDF", resolution=150)
     return path
+
+
+# --- form data that satisfies the form's arithmetic ----------------------------------------
+
+
+def consistent_values(edition: Edition, seed: int) -> dict[str, Number]:
+    """Random values for every cell of ``edition`` that satisfy its sum rules: each rule's first
+    left operand is computed from the others, in the spec's order (row totals, then column totals,
+    then the balance), so a report made from them has no arithmetic finding. Seeds whose numbers
+    would go negative are skipped deterministically."""
+    for attempt in range(seed, seed + 100):
+        rng = random.Random(attempt)
+        values: dict[str, Number] = {}
+        for cell in edition.cells:
+            if cell.kind == "money":
+                values[cell.code] = round(rng.uniform(0, 3000), 2)
+            elif cell.kind == "signed":
+                values[cell.code] = rng.randint(-40, 40)
+            else:
+                values[cell.code] = rng.choice([0, 0, 0, rng.randint(0, 9), rng.randint(10, 400)])
+        for line in edition.rule_lines:
+            values[line.left[0]] = sum(values[c] for c in line.right) - sum(values[c] for c in line.left[1:])
+        if all(v >= 0 for code, v in values.items() if edition.cell(code).kind != "signed"):
+            return values
+    raise ValueError(f"no consistent values near seed {seed}")
+
+
+# --- Word saved as a web page ----------------------------------------------------------------
+
+_WORD_HTML_HEAD = """<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"
+xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-html40">
+<head>
+<meta http-equiv=Content-Type content="text/html; charset=gb2312">
+<meta name=ProgId content=Word.Document>
+<meta name=Generator content="Microsoft Word 15">
+<title>{title}</title>
+<style>
+<!-- p.MsoNormal {{mso-style-parent:""; margin:0cm; text-align:justify; font-size:10.5pt;
+font-family:宋体;}} -->
+</style>
+</head>
+<body lang=ZH-CN style='tab-interval:21.0pt;text-justify-trim:punctuation'>
+<div class=WordSection1 style='layout-grid:15.6pt'>
+"""
+
+
+def write_word_html(path: Path, spec: ReportSpec) -> Path:
+    """The report as Word's "save as web page" writes it (often sent on under the name .doc):
+    GB2312, unquoted attributes, every paragraph a ``MsoNormal``, empty cells ``&nbsp;``, and
+    the official grid with its filler cells."""
+    t = spec.convert
+    body = [_word_paragraph(t(title(spec)), "center"), _word_paragraph(t(_intro(spec, "统计期限")))]
+    for part in _sections(spec):
+        body.append(_word_paragraph(t(part.heading).replace("\n", "<br>")))
+        body += [_word_paragraph(t(p)) for p in part.paragraphs]
+        if part.grid:
+            body.append(_word_table(part.grid, t))
+    body += [_word_paragraph(t(line), "right") for line in _sign_off(spec)]
+    page = _WORD_HTML_HEAD.format(title=t(title(spec))) + "\n".join(body) + "\n</div>\n</body>\n</html>\n"
+    path.write_bytes(page.encode("gb18030"))
+    return path
+
+
+def _word_paragraph(text: str, align: str | None = None) -> str:
+    aligned = f" align={align} style='text-align:{align}'" if align else ""
+    content = html.escape(text) if text else "<o:p>&nbsp;</o:p>"
+    return f"<p class=MsoNormal{aligned}><span style='font-family:宋体'>{content}</span></p>"
+
+
+def _word_table(grid: Grid, convert: Callable[[str], str]) -> str:
+    rows = []
+    for row in range(grid.n_rows):
+        cells = []
+        for span in grid.starting(row):
+            merged = "".join(
+                f" {name}={n}" for name, n in (("rowspan", span.rowspan), ("colspan", span.colspan)) if n > 1
+            )
+            cells.append(
+                f"  <td width=64{merged} valign=top style='border:solid windowtext 1.0pt'>\n  {_word_paragraph(convert(span.text), 'center')}\n  </td>"
+            )
+        rows.append(" <tr>\n" + "\n".join(cells) + "\n </tr>")
+    return (
+        "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse'>\n"
+        + "\n".join(rows)
+        + "\n</table>"
+    )
+
+
+# --- a unit's own workbook -------------------------------------------------------------------
+
+WorkbookStyle = Literal["sheets", "one_sheet"]
+
+
+def workbook_rows(spec: ReportSpec, style: WorkbookStyle) -> dict[str, list[Span]]:
+    """The report's tables as a unit lays them out in its own workbook (not rollup's template):
+    a title row and a 填报单位 row above each table, the table's part heading, then the official
+    grid with its merged cells; ``sheets`` puts each table on a sheet of its own with the unit's
+    sheet names, ``one_sheet`` all three on one sheet, as a province's template does."""
+    t = spec.convert
+    sheets: dict[str, list[Span]] = {}
+    grids = [(part, part.grid) for part in _sections(spec) if part.grid]
+    width = max(grid.n_cols for _, grid in grids)
+    for number, (part, grid) in enumerate(grids, 1):
+        name = f"表{number}" if style == "sheets" else "年报统计表"
+        spans = sheets.setdefault(name, [])
+        top = max((s.row + s.rowspan for s in spans), default=0)
+        if not spans:
+            spans.append(Span(top, 0, t(title(spec)) + "统计表", "title", colspan=width))
+            spans.append(Span(top + 1, 0, t(f"填报单位：{spec.unit}"), "title", colspan=width // 2))
+            spans.append(
+                Span(
+                    top + 1,
+                    width // 2,
+                    f"统计期限：{spec.year}年1月1日至{spec.year}年12月31日",
+                    "title",
+                    colspan=width - width // 2,
+                )
+            )
+            top += 3
+        spans.append(Span(top, 0, t(part.heading.replace("\n", "")), "title", colspan=width))
+        spans += [replace(span, row=span.row + top + 1, text=t(span.text)) for span in grid.spans]
+    return sheets
+
+
+def write_workbook(path: Path, spec: ReportSpec, style: WorkbookStyle = "sheets") -> Path:
+    """A unit's own workbook, .xlsx (openpyxl) or .xls (xlwt) by the path's suffix, merged
+    cells merged; numbers typed as numbers where they are plain, as text otherwise."""
+    sheets = workbook_rows(spec, style)
+    if path.suffix.lower() == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        for name, spans in sheets.items():
+            sheet = book.add_sheet(name)
+            for span in spans:
+                value = _typed(span.text)
+                if span.rowspan > 1 or span.colspan > 1:
+                    sheet.write_merge(
+                        span.row, span.row + span.rowspan - 1, span.col, span.col + span.colspan - 1, value
+                    )
+                else:
+                    sheet.write(span.row, span.col, value)
+        book.save(str(path))
+        return path
+    workbook = openpyxl.Workbook()
+    for blank in list(workbook.worksheets):
+        workbook.remove(blank)
+    for name, spans in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for span in spans:
+            sheet.cell(span.row + 1, span.col + 1, _typed(span.text))
+            if span.rowspan > 1 or span.colspan > 1:
+                sheet.merge_cells(
+                    start_row=span.row + 1,
+                    start_column=span.col + 1,
+                    end_row=span.row + span.rowspan,
+                    end_column=span.col + span.colspan,
+                )
+    workbook.save(path)
+    return path
+
+
+def _typed(text: str) -> str | int | float:
+    """A cell as a person types it: plain numbers become numbers, everything else stays text."""
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d+\.\d+", text):
+        return float(text)
+    return text

@@ -118,8 +118,8 @@ def test_a_workbook_that_is_not_a_template_is_a_finding(tmp_path):
 
 
 def test_an_unsupported_format_is_a_finding(tmp_path):
-    path = tmp_path / "报告.wps"
-    path.write_bytes(b"\xd0\xcf\x11\xe0 old office file")
+    path = tmp_path / "报告.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n a picture of the report")
     assert [f.rule for f in read_submission(path).findings] == ["unsupported_format"]
 
 

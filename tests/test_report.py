@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from rollup.cli import app
 from rollup.ingest import read_submission
 from rollup.text import decode_text
+from rollup.validate import validate
 
 REAL = ["yueqing-2019-city.txt", "yueqing-govoffice-2021.txt", "yueqing-commerce-2020.txt"]
 
@@ -129,8 +130,10 @@ def test_numbers_that_stop_part_way_through_table_c(tmp_path):
     end = lines.index("5 15 0 0 0 0 0")
     submission = variant(tmp_path, "cutC.txt", "\n".join([*lines[:start], "2 6 7", *lines[end + 1 :]]))
     (finding,) = [f for f in submission.findings if f.rule == "incomplete_table"]
-    assert finding.table == "C" and "缺少 9 格" in finding.message
-    assert submission.values["C.suit_direct.upheld"] == 7 and "C.suit_direct.corrected" not in submission.values
+    assert finding.table == "C" and "缺少 10 格：未经复议直接起诉；复议后起诉" in finding.message
+    # the 行政复议 group checks (2+1+1+2 = 6) and is kept; 7, the first number of a group that
+    # stops part-way, cannot be checked and is not placed
+    assert submission.values["C.review.total"] == 6 and "C.suit_direct.upheld" not in submission.values
 
 
 def test_a_row_whose_numbers_cannot_be_placed_is_an_error_not_a_guess(tmp_path):
@@ -240,3 +243,100 @@ def test_headings_without_numbers_and_labels_with_local_explanations(tmp_path):
     submission = variant(tmp_path, "variants.txt", text)
     assert submission.values == expected_report("yueqing-2019-city.txt")["values"]
     assert submission.findings == ()
+
+
+# --- text as it comes off web pages and other tools -----------------------------------------
+
+CITY = "yueqing-2019-city.txt"
+
+
+@pytest.mark.parametrize("minus", ["-", "－", "−"])
+def test_a_minus_sign_is_a_sign(tmp_path, minus):
+    submission = variant(tmp_path, "minus.txt", real_text(CITY).replace("减 313", f"{minus}313"))
+    assert submission.values == expected_report(CITY)["values"]
+
+
+def test_punctuation_between_numbers_separates_them(tmp_path):
+    text = real_text(CITY).replace("规范性文件 54 54 315", "规范性文件 ? 54 ? 54 ? 315")
+    text = text.replace("行政强制 140 增 1 1320", "行政强制 | 140 | 增 1 | 1320 |")
+    assert variant(tmp_path, "stray.txt", text).values == expected_report(CITY)["values"]
+
+
+def test_a_year_or_date_inside_a_table_is_not_a_cell(tmp_path):
+    heading = " 二、主动公开政府信息情况"
+    text = real_text(CITY).replace(heading, f"{heading}\n（统计时间：2019 年 1 月 1 日至 12 月 31 日）")
+    assert variant(tmp_path, "dated.txt", text).values == expected_report(CITY)["values"]
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        {"二、主动公开政府信息情况": "二、行政机关主动公开政府信息情况"},
+        {"四、政府信息公开行政复议、行政诉讼情况": "四、因政府信息公开工作被申请行政复议提起行政诉讼情况"},
+        {"三、收到和处理政府信息公开申请情况": "三．收到和处理政府信息公开申请情况", "五、存在": "五.存在"},
+        {"二、主动公开": "二主动公开", "三、收到": "三\n、\n收到", "四、政府": "四\n、政府"},
+    ],
+    ids=["worded-2", "worded-4", "dots", "separate-marks"],
+)
+def test_part_headings_by_number_and_core_phrase(tmp_path, headings):
+    text = real_text(CITY)
+    for old, new in headings.items():
+        assert old in text
+        text = text.replace(old, new)
+    submission = variant(tmp_path, "headings.txt", text)
+    assert (submission.values, rules(submission)) == (expected_report(CITY)["values"], [])
+
+
+@pytest.mark.parametrize("line", ["二是加强主动公开工作，及时公开政策文件。", "（二）主动公开", "二是主动公开情况"])
+def test_enumerations_and_sub_headings_in_the_overview_are_not_parts(tmp_path, line):
+    text = real_text(CITY)
+    first = text.index("一、总体情况") + len("一、总体情况")
+    submission = variant(tmp_path, "enumerated.txt", f"{text[:first]}\n{line}\n{text[first:]}")
+    assert (submission.values, rules(submission)) == (expected_report(CITY)["values"], [])
+
+
+def test_a_missing_heading_costs_that_part_not_the_file(tmp_path):
+    """Without its heading, table B is found by its own header rows (申请人情况 …)."""
+    text = real_text(CITY).replace(" 三、收到和处理政府信息公开申请情况", "")
+    submission = variant(tmp_path, "no-heading.txt", text)
+    assert submission.values == expected_report(CITY)["values"]
+    assert [(f.rule, f.table) for f in submission.findings] == [("missing_part", "B")]
+
+
+def test_without_a_title_the_unit_is_the_issuing_line_and_the_year_the_period(tmp_path):
+    lines = real_text(CITY).splitlines()
+    submission = variant(tmp_path, "untitled.txt", "\n".join(lines[2:]))
+    assert (submission.unit, submission.year) == ("乐清市人民政府", 2019)
+
+
+def test_without_title_or_period_the_year_is_the_overviews(tmp_path):
+    text = "\n".join(real_text(CITY).splitlines()[2:]).replace("统计限", "范围")
+    assert variant(tmp_path, "overview.txt", text).year == 2019
+
+
+def test_a_unit_is_never_an_arbitrary_line(tmp_path):
+    """No title, no issuing line, no 由…编制: the unit is unknown, and checking says so."""
+    lines = real_text(CITY).splitlines()
+    text = "\n".join(lines[2:-4]).replace("由乐清市人民政府办公室", "由本机关")
+    submission = variant(tmp_path, "anonymous.txt", text)
+    assert submission.unit is None and submission.values == expected_report(CITY)["values"]
+    assert "no_unit" in [f.rule for f in validate(submission).findings]
+
+
+def test_narrative_widened_counts_carried_over_applications(tmp_path):
+    """ "共受理申请 N 件（含上年结转 M 件）" is B.1 + B.2; 行政复议/行政诉讼 N 起 against table C."""
+    text = real_text(CITY)
+    first = text.index("一、总体情况") + len("一、总体情况")
+    claim = "\n本年共受理政府信息公开申请450件（含上年结转0件），被申请行政复议7起，行政诉讼15件。\n"
+    submission = variant(tmp_path, "claims.txt", text[:first] + claim + text[first:])
+    (finding,) = [f for f in submission.findings if f.rule == "narrative_mismatch"]
+    assert (finding.table, finding.actual, finding.expected) == ("C", 7, 6) and "行政复议7起" in finding.message
+
+
+def test_narrative_saying_no_fee_against_the_fee_row(tmp_path):
+    lines = real_text("yueqing-govoffice-2021.txt").splitlines()
+    row = next(i for i, line in enumerate(lines) if "逾期未按收费通知要求缴纳费用" in line)
+    lines[row + 7] = "\t1"  # the row's 总计: one application dropped for an unpaid fee
+    submission = variant(tmp_path, "fee.txt", "\n".join(lines))
+    fee = [f for f in submission.findings if f.rule == "narrative_mismatch"]
+    assert [(f.row, f.actual, f.expected) for f in fee] == [("3.6.2", 0, 1)] and "未收取信息处理费" in fee[0].message

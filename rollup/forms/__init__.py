@@ -262,12 +262,21 @@ class Headline(_Spec):
 
 
 class Part(_Spec):
-    """One of the report's six parts (一 … 六); three of them hold a table."""
+    """One of the report's six parts (一 … 六); three of them hold a table. ``core`` is the
+    phrase (a regular expression) that identifies the part's heading after its number, however
+    a unit words the rest ("二、行政机关主动公开政府信息情况")."""
 
     number: str
     title: str
+    core: str
     aliases: tuple[str, ...] = ()
     table: str | None = None
+
+    @model_validator(mode="after")
+    def _core_matches_title(self) -> Part:
+        if re.search(self.core, self.title) is None:
+            raise ValueError(f"part {self.number}: core {self.core!r} does not match its own title")
+        return self
 
     @property
     def heading(self) -> str:
@@ -275,12 +284,14 @@ class Part(_Spec):
 
 
 class Claim(_Spec):
-    """A figure the report's narrative (总体情况) states in words, and the table cells whose sum it
-    must equal. Each pattern is a regular expression whose first group is the number."""
+    """A figure the report's narrative (the text outside its tables) states in words, and the
+    table cells whose sum it must equal. Each pattern is a regular expression whose first group is
+    the number; each of ``none_patterns`` a sentence saying there was none (the figure 0)."""
 
     label: str
     codes: tuple[str, ...]
-    patterns: tuple[str, ...]
+    patterns: tuple[str, ...] = ()
+    none_patterns: tuple[str, ...] = ()
 
 
 _PLACEHOLDER = re.compile(r"\{(?:(?P<kind>change|items|who):)?(?P<codes>[A-Z][\w.]*(?:\+[A-Z][\w.]*)*)\}")

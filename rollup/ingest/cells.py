@@ -15,7 +15,7 @@ Status = Literal["number", "blank", "not_applicable", "invalid"]
 NOT_APPLICABLE = {"-", "—", "--", "——", "/", "无", "－", "―", "–"}
 _COUNT_UNITS = "件|条|个|项|次|家|人|期|篇"
 _NUMBER = re.compile(
-    rf"""^(?P<sign>增|减|\+|-)?\s*
+    rf"""^(?P<sign>增|减|\+|-|−)?\s*
          (?P<digits>\d+(?:\.\d+)?)\s*
          (?P<unit>万元|元|{_COUNT_UNITS})?\s*
          (?:[(（](?P<note>.*?)[)）]*)?\s*$""",
@@ -50,7 +50,7 @@ def read_cell(raw: object, kind: CellKind = "count") -> Reading:
     if match is None:
         return Reading("invalid", text=text)
     value = float(match["digits"])
-    if match["sign"] in ("减", "-"):
+    if match["sign"] in ("减", "-", "−"):
         value = -value
     if match["unit"] == "元" and kind == "money":
         value = value / 10000

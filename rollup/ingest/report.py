@@ -1,68 +1,85 @@
-"""Reading a unit's annual report itself (text, Word, PDF, web page): the three statistical
-tables (``tables.py``), the edition from the tables' structure, the year and the unit from the
-title, and the checks the office does by eye (all six parts there, the narrative's figures
-against the tables). Everything is keyed on the edition specs in ``rollup/forms``."""
+"""Reading a unit's annual report itself (text, Word, PDF, web page, or a workbook of the unit's
+own layout): where its parts and tables are (``parts.py``), the three statistical tables
+(``tables.py``), the edition from the tables' structure, the year and the unit from the report's
+own words (``identity.py``), and the checks the office does by eye (all six parts there, the
+narrative's figures against the tables). Everything is keyed on the edition specs in
+``rollup/forms``."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from rollup.findings import Finding
-from rollup.forms import Edition, Number, edition_for_year, editions
-from rollup.ingest.document import Line, read_document
+from rollup.forms import Claim, Edition, Number, edition_for_year, editions
+from rollup.ingest import identity
+from rollup.ingest.document import Document, Line, read_documents
+from rollup.ingest.parts import Layout, layout
+from rollup.ingest.sniff import Kind
 from rollup.ingest.tables import TableReading, label_key, normalize, read_table
 from rollup.model import Submission
 
 _FOOTER = re.compile(r"[-—–―]+\s*\d+\s*[-—–―]+|第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|https?://\S+")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PERIOD = re.compile(
-    r"统计[^。\d]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[至到\-—~]\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日"
-)
-_TITLE = re.compile(r"^(?P<before>.*?)((?:19|20)\d{2})年度?(?P<after>.*?)(?:政府信息公开|政务公开|信息公开)")
-_UNIT_IN_TEXT = re.compile(r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制")
 _PHONE = re.compile(r"电话[:\s]*([\d][\d\- ]{6,}\d)")
 _EMAIL = re.compile(r"(?:电子邮件|电子邮箱|邮箱|e-?mail)[:\s]*([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
 
 
-def _headings(edition: Edition, lines: list[Line]) -> dict[str, int]:
-    """Line index of each part's heading found, in order; numbering optional."""
-    found, start = {}, 0
-    for part in edition.parts:
-        keys = [label_key(t) for t in (part.title, *part.aliases)]
-        for index in range(start, len(lines)):
-            if _is_heading(lines, index, keys):
-                found[part.number] = index
-                start = index + 1
-                break
-    return found
+def read_report(path: Path, kind: Kind = "text") -> Submission:
+    """The report in ``path``, a file of ``kind`` (see ``sniff``)."""
+    path = Path(path)
+    return report_from(path, read_documents(path, kind))
 
 
-def _is_heading(lines: list[Line], index: int, keys: list[str]) -> bool:
-    key = label_key(lines[index].text)
-    if not key:
-        return False
-    joined = key + (label_key(lines[index + 1].text) if index + 1 < len(lines) else "")
-    for wanted in keys:
-        if key.startswith(wanted) and len(key) <= len(wanted) + 6:
-            return True
-        if len(key) >= 6 and wanted.startswith(key) and joined.startswith(wanted):
-            return True  # a heading broken over two lines
-    return False
+def report_from(path: Path, documents: Sequence[Document], *, tables_only: bool = False) -> Submission:
+    """The best reading of a report among ``documents`` (readings of the same file, best first:
+    a PDF's ruled tables, then its plain text): the one with the most cells, then the fewest
+    errors. ``tables_only`` documents (a workbook) have no narrative parts to miss."""
+    readings = [_read(path, document, tables_only) for document in documents if document.has_text]
+    if not readings:
+        return Submission.refused(path, "no_text_layer")
+    return max(readings, key=lambda s: (len(s.values), -len(s.errors)))
 
 
-def _sections(edition: Edition, lines: list[Line], headings: dict[str, int]) -> dict[str, list[Line]]:
-    """Lines of each table's part: from its heading to the next heading found."""
-    starts = sorted(headings.values())
-    sections = {}
-    for part in edition.parts:
-        if part.table and part.number in headings:
-            begin = headings[part.number]
-            end = next((s for s in starts if s > begin), len(lines))
-            sections[part.table] = lines[begin + 1 : end]
-    return sections
+def _read(path: Path, document: Document, tables_only: bool) -> Submission:
+    lines = [Line(normalize(line.text), line.place) for line in document.lines]
+    lines = [line for line in lines if not _FOOTER.fullmatch(line.text.strip())]
+    texts = [line.text for line in lines]
+    title = identity.find_title(texts)
+    whole = "\n".join(texts)
+    stated, findings = _stated_year(title, whole, path.name)
+    found = _layout_of(lines, stated)
+    edition = found.edition
+    if not found.spans:
+        parts = " ".join(part.heading for part in edition.parts if part.table)
+        return Submission.refused(path, "not_a_report", parts=parts)
+    reading = TableReading(edition, path.name)
+    for table in edition.tables:
+        if table.id in found.spans:
+            read_table(reading, table, found.sections[table.id])
+        else:
+            part = next(p for p in edition.parts if p.table == table.id)
+            reading.finding("missing_table", table=table.id, heading=part.heading)
+    findings += reading.findings
+    if not tables_only:
+        findings += _missing_parts(edition, found.headings, path.name)
+    findings += _narrative_checks(edition, found.narrative(), reading.values, path.name)
+    overview = [line.text for line in found.part_lines(edition.parts[0].number)]
+    return Submission(
+        file=path,
+        unit=_unit(title, found),
+        year=stated or identity.overview_year(overview),
+        edition=edition.edition,
+        values=reading.values,
+        notes=reading.notes,
+        sources=reading.sources,
+        marks=reading.marks,
+        meta=_meta("\n".join(line.text for line in found.before_tables())),
+        findings=tuple(findings),
+        modified=path.stat().st_mtime,
+        text="\n".join(line.text for line in found.narrative()),
+    )
 
 
 @cache
@@ -86,21 +103,11 @@ def _distinctive_keys() -> dict[str, frozenset[str]]:
     }
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """One edition's reading of where the report's parts and tables are."""
-
-    edition: Edition
-    headings: dict[str, int]
-    sections: dict[str, list[Line]]
-
-
-def _layout_of(lines: list[Line], year: int | None) -> _Layout:
+def _layout_of(lines: list[Line], year: int | None) -> Layout:
     """The edition whose distinctive labels the tables use, with its parts and tables found."""
     layouts, scores = {}, {}
     for name, edition in editions().items():
-        headings = _headings(edition, lines)
-        layouts[name] = _Layout(edition, headings, _sections(edition, lines, headings))
+        layouts[name] = layout(edition, lines)
         text = label_key("".join(line.text for section in layouts[name].sections.values() for line in section))
         scores[name] = sum(1 for key in _distinctive_keys()[name] if key in text)
     best = max(scores.values())
@@ -115,24 +122,11 @@ def _layout_of(lines: list[Line], year: int | None) -> _Layout:
     return layouts[max(candidates)]
 
 
-def _title(lines: list[Line]) -> str:
-    """The report's title (…2019年政府信息公开工作年度报告), which may be broken over lines and
-    preceded by a web page's breadcrumbs. The shortest run of lines that reads as a title wins;
-    when it starts with the year, the unit is on the line before."""
-    texts = ["".join(line.text.split()) for line in lines if line.text.strip()][:15]
-    for size in (1, 2, 3):
-        for i in range(len(texts) - size + 1):
-            title = "".join(texts[i : i + size])
-            if _YEAR.search(title) and re.search(r"(?:信息公开|政务公开).*(?:报告|年报)$", title):
-                if i > 0 and not _unit_in_title(title):
-                    title = texts[i - 1] + title
-                return title
-    return texts[0] if texts else ""
-
-
-def _year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
-    stated = _YEAR.search(title)
-    period = _PERIOD.search(text)
+def _stated_year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
+    """The year the title states, else the statistics period's; a title and period that disagree
+    are an error for the unit to settle."""
+    stated = identity.YEAR.search(title)
+    period = identity.PERIOD.search(text)
     year = int(stated[1]) if stated else (int(period[1]) if period else None)
     if stated and period and int(period[1]) != int(stated[1]):
         return year, [
@@ -143,22 +137,16 @@ def _year(title: str, text: str, file: str) -> tuple[int | None, list[Finding]]:
     return year, []
 
 
-def _unit_in_title(title: str) -> str:
-    match = _TITLE.match(title)
-    if match:
-        unit = match["before"] or match["after"]
-    else:
-        unit = (
-            re.split(r"政府信息公开|信息公开|政务公开", title)[0] if "信息公开" in title or "政务公开" in title else ""
-        )
-    return unit.replace("(单位名称)", "").strip()
-
-
-def _unit(title: str, text: str) -> str | None:
-    unit = _unit_in_title(title)
-    if not unit and (found := _UNIT_IN_TEXT.search(text)):
-        unit = found["unit"]
-    return unit or None
+def _unit(title: str, found: Layout) -> str | None:
+    """The unit as the title names it, else the issuing line at the end, else the unit the text
+    says made the report; never some other line."""
+    texts = [line.text for line in found.lines]
+    return (
+        identity.unit_in_title(title)
+        or identity.sign_off_unit([line.text for line in found.narrative()])
+        or identity.named_unit("\n".join(texts))
+        or None
+    )
 
 
 def _meta(text: str) -> dict[str, str]:
@@ -179,21 +167,22 @@ def _missing_parts(edition: Edition, headings: dict[str, int], file: str) -> lis
 
 
 def _narrative_checks(edition: Edition, lines: list[Line], values: dict[str, Number], file: str) -> list[Finding]:
-    """The narrative's own figures against the tables (what the office checks by eye)."""
+    """The narrative's own figures against the tables (what the office checks by eye): each claim's
+    first statement in the text, a number or "none", against the sum of its cells."""
     text = "".join(line.text for line in lines)
     findings = []
     for claim in edition.claims:
         if not all(code in values for code in claim.codes):
             continue
-        match = next((m for p in claim.patterns if (m := re.search(p, text))), None)
-        if match is None:
+        statement = _first_statement(claim, text)
+        if statement is None:
             continue
-        stated, table_sum = int(match[1]), sum(values[code] for code in claim.codes)
+        stated, match = statement
+        table_sum = sum(values[code] for code in claim.codes)
         if stated == table_sum:
             continue
         first = edition.cell(claim.codes[0])
         one = len(claim.codes) == 1
-        cells = edition.where(first.table, first.row.code, first.column.code) if one else None
         findings.append(
             Finding.of(
                 "narrative_mismatch",
@@ -206,10 +195,22 @@ def _narrative_checks(edition: Edition, lines: list[Line], values: dict[str, Num
                 expected=table_sum,
                 actual=stated,
                 sentence=match.group().strip(),
-                cells=cells or f"{edition.where(first.table)}中{claim.label}各项",
+                cells=edition.where(first.table, first.row.code, first.column.code)
+                if one
+                else f"{edition.where(first.table)}中{claim.label}各项",
             )
         )
     return findings
+
+
+def _first_statement(claim: Claim, text: str) -> tuple[int, re.Match[str]] | None:
+    """The figure a claim's first statement gives, and the statement."""
+    found = [(m.start(), int(m[1]), m) for p in claim.patterns if (m := re.search(p, text))]
+    found += [(m.start(), 0, m) for p in claim.none_patterns if (m := re.search(p, text))]
+    if not found:
+        return None
+    _, stated, match = min(found, key=lambda f: f[0])
+    return stated, match
 
 
 def _place_of(lines: list[Line], position: int) -> str | None:
@@ -218,51 +219,3 @@ def _place_of(lines: list[Line], position: int) -> str | None:
             return line.place
         position -= len(line.text)
     return None
-
-
-def read_report(path: Path) -> Submission:
-    path = Path(path)
-    document = read_document(path)
-    if not document.has_text:
-        return Submission.refused(path, "no_text_layer")
-    lines = [Line(normalize(line.text), line.place) for line in document.lines]
-    lines = [line for line in lines if not _FOOTER.fullmatch(line.text.strip())]
-    title = _title(lines)
-    whole = "\n".join(line.text for line in lines)
-    year, findings = _year(title, whole, path.name)
-    layout = _layout_of(lines, year)
-    edition, headings, sections = layout.edition, layout.headings, layout.sections
-    if not sections:
-        parts = " ".join(part.heading for part in edition.parts if part.table)
-        return Submission.refused(path, "not_a_report", parts=parts)
-    reading = TableReading(edition, path.name)
-    for table in edition.tables:
-        if table.id in sections:
-            read_table(reading, table, sections[table.id])
-        else:
-            part = next(p for p in edition.parts if p.table == table.id)
-            reading.finding("missing_table", table=table.id, heading=part.heading)
-    first_table = min(headings[p.number] for p in edition.parts if p.table and p.number in headings)
-    findings += reading.findings + _missing_parts(edition, headings, path.name)
-    findings += _narrative_checks(edition, lines[:first_table], reading.values, path.name)
-    return Submission(
-        file=path,
-        unit=_unit(title, whole),
-        year=year,
-        edition=edition.edition,
-        values=reading.values,
-        notes=reading.notes,
-        sources=reading.sources,
-        marks=reading.marks,
-        meta=_meta("\n".join(line.text for line in lines[:first_table])),
-        findings=tuple(findings),
-        modified=path.stat().st_mtime,
-        text=_narrative(lines, headings, sections),
-    )
-
-
-def _narrative(lines: list[Line], headings: dict[str, int], sections: dict[str, list[Line]]) -> str:
-    """The report's own words: outside its tables and the parts' headings (总体情况,
-    存在的主要问题, 其他需要报告的事项)."""
-    form = {id(line) for section in sections.values() for line in section} | {id(lines[i]) for i in headings.values()}
-    return "\n".join(line.text for line in lines if id(line) not in form)

@@ -15,19 +15,27 @@ from typing import Any
 from rollup.findings import Finding
 from rollup.forms import Cell, Edition, Number, Row, Table
 from rollup.ingest.cells import read_cell
-from rollup.ingest.document import BLANK, Line
+from rollup.ingest.document import Line
+from rollup.ingest.grid import BLANK, FILLER
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NUMBERING = re.compile(r"[一二三四五六七八九十]+、|\d+[.、]")
 _NOT_LABEL = re.compile(r"[\W\d_]")
+# A value in a report's text: a blank cell, layout filler, "not applicable", or a number with its
+# sign ("增 338", "-2", "−2") and unit; never a year ("2020 年"), a date or a list number ("1.").
 _VALUE = re.compile(
     rf"""(?P<blank>{BLANK})
+       | (?P<filler>{FILLER})
        | (?<!\S)(?P<na>-{{1,2}}|—{{1,2}}|/|无|–|―)(?!\S)
-       | (?P<number>(?:(?<!/)[增减+][ \t]*)?(?<![\d.(])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?!\d)
-                    (?![年月日号页%])(?![.、](?!\d))(?:[ \t]*(?:万元|元|件|条|个|项|次))?)""",
+       | (?P<number>(?:(?<!/)[增减+][ \t]*|(?<![\w.\-])[-−])?(?<![\d.(])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?!\d)
+                    (?![ \t\u3000]*[年月日号页%])(?![.、](?!\d))(?:[ \t]*(?:万元|元|件|条|个|项|次))?)""",
     re.VERBOSE,
 )
-_NOTE = re.compile(r"\s*\(([^()]*)\)+")
+# Text that holds a label: anything but punctuation, which between numbers only separates them
+# ("41 ? 1 ? 2", "|", a stray 、).
+_LABEL_TEXT = re.compile(r"[^\W\d_]")
+# A figure's note in brackets: "1（撤回）", maybe after a line break; never across a cell boundary.
+_NOTE = re.compile(r"[ \u3000\n]*\(([^()\t]*)\)+")
 _LIST_MARK = re.compile(r"[一二三四五六七八九十\d]+")
 _LAYOUT_BLANKS = 4  # a run of at least this many spaces can stand for skipped cells
 _ROW_SKIP = 3  # rows a report may leave out before the next label is no longer searched for
@@ -67,6 +75,7 @@ class _Token:
     value: bool = False
     gap: int = 0  # spaces before the token on its line
     line: int = 0
+    soft: bool = False  # layout filler: a blank cell only if the form's row needs it
 
 
 @dataclass
@@ -90,8 +99,11 @@ def _tokens(lines: list[Line]) -> list[_Token]:
     while (match := _VALUE.search(text, search)) is not None:
         search = match.end()
         label = text[position : match.start()]
-        if label.rfind("(") > label.rfind(")") and len(label) - label.rfind("(") <= _EXPLANATION:
-            continue  # a figure inside a label's explanation: "申请数量（含网上申请1件）"
+        opened = label.rfind("(")
+        if opened > label.rfind(")") and len(label) - opened <= _EXPLANATION and "\t" not in label[opened:]:
+            # a figure inside a label's explanation ("申请数量（含网上申请1件）"), unless a cell
+            # boundary lies between: "（三" is then a merged label cut by a page break
+            continue
         if match.start() > position:
             tokens.append(_Token(text[position : match.start()], lines[at(position)].place))
         raw, end = match.group(), match.end()
@@ -103,7 +115,7 @@ def _tokens(lines: list[Line]) -> list[_Token]:
         before = text[line_start : match.start()]
         gap = len(before) - len(before.rstrip(" \u3000"))
         row = at(match.start())
-        tokens.append(_Token(raw, lines[row].place, value=True, gap=gap, line=row))
+        tokens.append(_Token(raw, lines[row].place, value=True, gap=gap, line=row, soft=bool(match["filler"])))
         position = search = end
     if position < len(text):
         tokens.append(_Token(text[position:], lines[at(position)].place))
@@ -123,7 +135,7 @@ def _groups(tokens: list[_Token]) -> list[_Group]:
     for token in tokens:
         if token.value:
             groups[-1].values.append(token)
-        elif token.text.strip():
+        elif _LABEL_TEXT.search(token.text):
             if "。" in token.text and any(g.values for g in groups):
                 break
             if groups[-1].values:
@@ -152,7 +164,7 @@ class TableReading:
 
     def put(self, cell: Cell, token: _Token | None, place: str) -> None:
         """One cell from one token; ``None`` is a cell the layout shows as blank."""
-        reading = read_cell(None if token is None or token.text == BLANK else token.text, cell.kind)
+        reading = read_cell(None if token is None or token.text in (BLANK, FILLER) else token.text, cell.kind)
         self.sources[cell.code] = place
         if reading.value is None:
             self.finding(
@@ -228,6 +240,7 @@ def _describe(table: Table, cells: list[Cell]) -> str:
 
 def _read_wide(reading: TableReading, table: Table, values: list[_Token]) -> None:
     cells = list(table.cells)
+    values = _fit(values, len(cells))
     if len(values) > len(cells):
         reading.finding(
             "ambiguous_cells",
@@ -238,8 +251,11 @@ def _read_wide(reading: TableReading, table: Table, values: list[_Token]) -> Non
             numbers="",
         )
         return
-    placed = _layout(values, len(cells)) or values  # otherwise the numbers stop part-way, in order
-    reading.put_row(cells[: len(placed)], placed, values[0].place)
+    placed = _layout(values, len(cells))
+    if placed is not None:
+        reading.put_row(cells, placed, values[0].place)
+    else:
+        _keep_checked(reading, cells, values, values[0].place)
 
 
 def _read_tall(reading: TableReading, table: Table, groups: list[_Group]) -> None:
@@ -249,6 +265,8 @@ def _read_tall(reading: TableReading, table: Table, groups: list[_Group]) -> Non
     next_row = 0
     for number, group in enumerate(groups):
         matched = _match_rows(label_key(group.text), keys, next_row)
+        if not matched and all(v.soft for v in group.values):
+            continue  # a header or title row and the empty cells beside it
         if not matched:
             reading.finding(
                 "extra_row", table=table.id, source=group.values[0].place, label=" ".join(group.text.split())[-40:]
@@ -284,7 +302,8 @@ def _ends_with_start_of(text: str, key: str) -> bool:
 def _place_group(
     reading: TableReading, table: Table, rows: list[Row], cells: list[list[Cell]], group: _Group, last_group: bool
 ) -> None:
-    values, place = group.values, group.values[0].place
+    place = group.values[0].place
+    values = _fit(group.values, sum(len(c) for c in cells))
     if len(values) == sum(len(c) for c in cells):
         # several labels, then all their numbers in the same order
         for row_cells in cells:
@@ -294,6 +313,7 @@ def _place_group(
     for row_cells in cells[:-1]:
         reading.put_row(row_cells, [None] * len(row_cells), place)  # a label with nothing after it: a blank row
     row_cells = cells[-1]
+    values = _fit(group.values, len(row_cells))
     if len(values) > len(row_cells):
         _ambiguous(reading, table, rows[-1], len(row_cells), values, place)
         return
@@ -301,9 +321,67 @@ def _place_group(
     if placed is not None:
         reading.put_row(row_cells, placed, place)
     elif last_group:
-        reading.put_row(row_cells[: len(values)], values, place)  # cut short: the rest is absent
+        _keep_checked(reading, row_cells, values, place)  # cut short: only what checks
     else:
         _ambiguous(reading, table, rows[-1], len(row_cells), values, place)
+
+
+def _fit(values: list[_Token], width: int) -> list[_Token]:
+    """The values without the layout filler a row of ``width`` cells does not need: first filler on
+    lines holding no number, then filler after the last number, then between numbers, then
+    before the first (where a row without a label may begin with a blank cell)."""
+    excess = len(values) - width
+    if excess <= 0 or not any(v.soft for v in values):
+        return values
+    hard = [i for i, v in enumerate(values) if not v.soft]
+    lines = {values[i].line for i in hard}
+    first, last = (hard[0], hard[-1]) if hard else (len(values), -1)
+
+    def order(i: int) -> tuple[int, int]:
+        if values[i].line not in lines:
+            return 0, -i
+        if i > last:
+            return 1, -i
+        return (2, -i) if i > first else (3, i)
+
+    dropped = set(sorted((i for i, v in enumerate(values) if v.soft), key=order)[:excess])
+    return [v for i, v in enumerate(values) if i not in dropped]
+
+
+def _keep_checked(reading: TableReading, cells: list[Cell], values: list[_Token], place: str) -> None:
+    """A row whose numbers cannot all be placed (some are missing, from anywhere in the row):
+    never guess. Taken in order from the row's start, each of the form's rows in it is kept only
+    while it is complete and its own totals check ("41 1 2 6 50 0 0 78": the 行政复议 group, whose
+    total is the sum of its parts, and nothing after it); the rest stays absent."""
+    position = 0
+    for row_cells in _form_rows(cells):
+        part = values[position : position + len(row_cells)]
+        if len(part) < len(row_cells) or not _totals_check(reading.edition, row_cells, part):
+            return
+        reading.put_row(row_cells, part, place)
+        position += len(row_cells)
+
+
+def _form_rows(cells: list[Cell]) -> list[list[Cell]]:
+    rows: dict[str, list[Cell]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row.code, []).append(cell)
+    return list(rows.values())
+
+
+def _totals_check(edition: Edition, cells: list[Cell], values: list[_Token]) -> bool:
+    """Whether the form's sum rules within these cells hold for these values; a row without any
+    such rule cannot be checked, so it does not."""
+    numbers = {
+        c.code: read_cell(None if v.soft or v.text == BLANK else v.text, c.kind).value
+        for c, v in zip(cells, values, strict=True)
+    }
+    lines = [line for line in edition.rule_lines if set(line.codes) <= numbers.keys()]
+    if not lines or any(n is None for n in numbers.values()):
+        return False
+    return all(
+        abs(sum(numbers[c] or 0 for c in line.left) - sum(numbers[c] or 0 for c in line.right)) < 1e-6 for line in lines
+    )
 
 
 def _ambiguous(reading: TableReading, table: Table, row: Row, width: int, values: list[_Token], place: str) -> None:

@@ -1,8 +1,10 @@
-"""Reading a filled fill-in template (.xlsx, .xlsm, .xls, .ods) with python-calamine. Every
-value is found through the workbook's hidden code sheet, never by a fixed position."""
+"""Reading a workbook (.xlsx, .xlsm, .xls, .ods, WPS .et) with python-calamine. A filled fill-in
+template has every value found through its hidden code sheet, never by a fixed position; any
+other workbook is read like a report, its tables found by their labels (``sheets.py``)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -11,6 +13,8 @@ from rollup import codesheet
 from rollup.findings import Finding
 from rollup.forms import Cell, Edition, Number, editions
 from rollup.ingest.cells import read_cell
+from rollup.ingest.report import report_from
+from rollup.ingest.sheets import workbook_document
 from rollup.model import Submission
 from rollup.text import cell_text
 
@@ -38,18 +42,28 @@ class _Grid:
 def read_workbook(path: Path) -> Submission:
     path = Path(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        # by content: an old .xls named .xlsx, a WPS .et, a workbook under any name
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except Exception as exc:  # calamine has many error types for damaged files; all mean the same here
         return Submission.refused(path, "unreadable_file", reason="可能已损坏或不是 Excel 文件", detail=str(exc))
     codemap = None
     if codesheet.SHEET in workbook.sheet_names:
         codemap = codesheet.parse(workbook.get_sheet_by_name(codesheet.SHEET).to_python(skip_empty_area=False))
     if codemap is None:
-        return Submission.refused(path, "not_a_template", reason="缺少隐藏的编码表，无法按单元格编码读取")
+        return _read_own_layout(path, workbook)
     edition = editions().get(codemap.edition)
     if edition is None:
         return Submission.refused(path, "not_a_template", reason=f"模板版本“{codemap.edition}”无法识别")
     return _read_template(path, _Grid(workbook), codemap, edition)
+
+
+def _read_own_layout(path: Path, workbook: CalamineWorkbook) -> Submission:
+    """A workbook without rollup's code sheet (the unit's own, or the province's template) is
+    read as a report: the form's tables found by their labels on the sheets."""
+    reading = report_from(path, [workbook_document(workbook)], tables_only=True)
+    if reading.edition is None:
+        return Submission.refused(path, "not_a_template", reason="缺少隐藏的编码表，表中也找不到年度报告的三张统计表")
+    return reading
 
 
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:

@@ -1,0 +1,69 @@
+"""What a file is, by its bytes rather than its name. Units rename files freely: Word's "save as
+web page" kept as .doc, a .docx renamed .doc, a workbook named .xlsx that is an old .xls, HTML
+pasted into a .txt. Each is read by what it is."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["pdf", "docx", "workbook", "odt", "ole", "rtf", "html", "mhtml", "zip", "damaged", "text"]
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HEAD = 4096
+_HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|table|body|meta\s)", re.IGNORECASE)
+_MHTML = re.compile(rb"^mime-version:.*?content-type:\s*multipart/related", re.IGNORECASE | re.DOTALL)
+# Stream names inside an OLE compound file (UTF-16LE in its directory).
+_OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
+
+
+def sniff(path: Path) -> Kind:
+    """The kind of file ``path`` holds, whatever its name says."""
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD)
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path)
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    if head.lstrip().startswith(b"{\\rtf"):
+        return "rtf"
+    text = _ascii_view(head)
+    if _MHTML.search(text[:2048]):
+        return "mhtml"
+    if _HTML.search(text):
+        return "html"
+    return "text"
+
+
+def ole_holds_workbook(path: Path) -> bool:
+    """An OLE compound file (.xls, .et, .doc, .wps) holding a workbook rather than a document."""
+    data = Path(path).read_bytes()
+    return any(name in data for name in _OLE_WORKBOOK)
+
+
+def _zip_kind(path: Path) -> Kind:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return "damaged"  # an Office file (they are zips) cut short or corrupted
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names or mimetype.endswith("spreadsheet"):
+        return "workbook"
+    if mimetype.endswith("text"):
+        return "odt"
+    return "zip"
+
+
+def _ascii_view(head: bytes) -> bytes:
+    """The start of a text file with UTF-16's zero bytes (and a BOM) taken out, so that markup is
+    found in any of the encodings offices use."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:200].count(0) > 50:
+        head = head.replace(b"\x00", b"")
+    return head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
