@@ -333,10 +333,16 @@ def test_narrative_widened_counts_carried_over_applications(tmp_path):
     assert (finding.table, finding.actual, finding.expected) == ("C", 7, 6) and "行政复议7起" in finding.message
 
 
-def test_narrative_saying_no_fee_against_the_fee_row(tmp_path):
+def test_narrative_saying_no_fee_notice_against_the_fee_row(tmp_path):
     lines = real_text("yueqing-govoffice-2021.txt").splitlines()
     row = next(i for i, line in enumerate(lines) if "逾期未按收费通知要求缴纳费用" in line)
     lines[row + 7] = "\t1"  # the row's 总计: one application dropped for an unpaid fee
-    submission = variant(tmp_path, "fee.txt", "\n".join(lines))
+    overview = next(i for i, line in enumerate(lines) if line.strip() == "一、总体情况")
+    # "未收取信息处理费" is no contradiction: the notice went out and the fee was never paid
+    lines.insert(overview + 1, "全年未收取信息处理费。")
+    quiet = variant(tmp_path, "fee.txt", "\n".join(lines))
+    assert [f for f in quiet.findings if f.rule == "narrative_mismatch"] == []
+    lines.insert(overview + 1, "全年未发出收费通知。")
+    submission = variant(tmp_path, "notice.txt", "\n".join(lines))
     fee = [f for f in submission.findings if f.rule == "narrative_mismatch"]
-    assert [(f.row, f.actual, f.expected) for f in fee] == [("3.6.2", 0, 1)] and "未收取信息处理费" in fee[0].message
+    assert [(f.row, f.actual, f.expected) for f in fee] == [("3.6.2", 0, 1)] and "未发出收费通知" in fee[0].message
