@@ -131,10 +131,11 @@ def track(
     progress: Progress = _no_progress,
 ) -> Tracked:
     """Record every submission in the inbox in the ledger (received time fixed on first sight),
-    consolidate the newest version of each unit received by ``as_of`` (default today), report
+    consolidate the newest version of each unit received by ``as_of`` (default: the config's
+    ``as_of``, else today), report
     every expected unit's standing, and remember the run in the ledger."""
     year = year or settings.year
-    as_of = as_of or date.today()
+    as_of = as_of or settings.as_of or date.today()
     roster = expected_roster(settings, year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
     state = inbox_state(settings.inbox, year)

@@ -6,8 +6,8 @@ by ``Edition.rule_lines``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from rollup.findings import Finding
 from rollup.forms import Edition, Number, RuleLine, cell_code, edition_for_year, editions
@@ -81,6 +81,69 @@ def _sum_line(edition: Edition, line: RuleLine, values: Mapping[str, Number]) ->
         left=left,
         right=right,
     )
+
+
+# --- the consolidation, checked like a submission -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A unit's own finding on the cells of a rule the consolidation breaks; ``reason`` is the
+    office's when it accepted the finding (已说明)."""
+
+    unit: str
+    finding: Finding
+    reason: str = ""
+
+    @property
+    def words(self) -> str:
+        accepted = f"（已说明：{self.reason}）" if self.reason else ""
+        return f"{self.unit}：{self.finding.message}{accepted}"
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """A rule of the form the consolidated tables break, as a finding of the consolidation (its
+    message names the units), and the units' own findings that explain it."""
+
+    finding: Finding
+    causes: tuple[Cause, ...] = ()
+
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(c.unit for c in self.causes))
+
+
+def check_consolidation(
+    edition: Edition,
+    values: Mapping[str, Number],
+    units: Iterable[tuple[str, Sequence[tuple[Finding, str]]]],
+    *,
+    region: str = "",
+    file: str = "",
+) -> list[Imbalance]:
+    """Every rule of the form on the consolidated ``values``; each finding names the units (of
+    ``units``: name, and each of its findings with the office's reason if accepted) whose own
+    findings are about the cells of the broken rule."""
+    units = list(units)
+    found = []
+    for finding in check_values(edition, values):
+        cells = edition.cells_at(finding.rule, finding.table, finding.row, finding.column)
+        touching = [
+            Cause(name, f, reason)
+            for name, findings in units
+            for f, reason in findings
+            if cells & edition.cells_at(f.rule, f.table, f.row, f.column)
+        ]
+        # the same rule broken at the same place in a unit's report is the cause; other findings
+        # on those cells only when no unit breaks that very rule there
+        here = (finding.rule, finding.table, finding.row, finding.column)
+        same = [c for c in touching if (c.finding.rule, c.finding.table, c.finding.row, c.finding.column) == here]
+        causes = tuple(same or touching)
+        names = "、".join(dict.fromkeys(c.unit for c in causes))
+        cause = f"，涉及：{names}" if names else "，各单位报告中未发现对应的问题"
+        found.append(Imbalance(replace(finding, unit=region, file=file, message=finding.message + cause), causes))
+    return found
 
 
 def is_own_report(unit: str, region: str) -> bool:

@@ -129,7 +129,7 @@ def test_the_shipped_sample_shows_on_time_late_missing_and_to_correct(tmp_path):
     assert len(by_standing[Standing.ON_TIME]) == 67 and by_standing[Standing.CORRECTED] == []
     assert {u.unit.name: u.days_late for u in report.late} == {"乐清市民政局": 5, "翁垟街道": 12, "仙溪镇": 2}
     assert all(u.days_late == 30 for u in report.with_standing(Standing.MISSING))
-    assert (report.rates["合计"].received, report.rates["合计"].on_time) == (71, 68)
+    assert (report.counts["合计"].received, report.counts["合计"].on_time) == (71, 68)
 
 
 COMMANDS = [c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands]

@@ -16,7 +16,7 @@ from rollup.model import Submission
 from rollup.notify import Delivery, ReminderPlan
 from rollup.render.consolidation import Outputs
 from rollup.roster import Unit
-from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus
+from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
@@ -35,8 +35,7 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     print_status(console, status, title=False)
     if result.other_years:
         console.print(f"收件箱中另有其他年度的文件 {len(result.other_years)} 个，本次未汇总")
-    if result.excluded:
-        console.print(f"有错误未计入汇总（--exclude-invalid）：{'、'.join(u.unit.name for u in result.excluded)}")
+    print_verdict(console, status)
     figures = "，".join(f"{label} {format_number(v)}" for label, v in result.edition.headline_figures(result.values))
     console.print(f"[bold]{result.region}汇总主要数据[/bold]（计入 {len(result.counted)} 家）：{figures}")
     console.print("输出文件：")
@@ -44,10 +43,27 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
         console.print(f"  {path}")
 
 
-def rate_line(name: str, rates: Rates) -> str:
+def shown(text: object) -> str:
+    """Text from a unit's file or the roster as the console shows it: never taken as markup."""
+    return escape(str(text))
+
+
+def print_verdict(console: Console, report: StatusReport) -> None:
+    """Whether the consolidated tables add up, why not, and which units' findings explain it."""
+    style = "green" if report.balanced else "red"
+    console.print(f"[bold {style}]汇总表校验：{report.verdict}[/bold {style}]（{shown(report.verdict_reason)}）")
+    for imbalance in report.imbalances:
+        console.print(f"  [{style}]不平衡[/{style}] {shown(imbalance.finding.message)}")
+        for cause in imbalance.causes:
+            console.print(f"    [dim]来自 {shown(cause.words)}[/dim]")
+
+
+def rate_line(name: str, counts: Counts) -> str:
+    if not counts.expected:
+        return f"{name}：本年度没有应报单位"
     return (
-        f"{name}：应报 {rates.expected} 家，报送率 {rates.submission_rate:.1%}（{rates.received}/{rates.expected}），"
-        f"及时率 {rates.timeliness_rate:.1%}（{rates.on_time}/{rates.expected}）"
+        f"{name}：应报 {counts.expected} 家，报送率 {counts.submission_rate:.1%}（{counts.received}/{counts.expected}），"
+        f"及时率 {counts.timeliness_rate:.1%}（{counts.on_time}/{counts.expected}）"
     )
 
 
@@ -64,12 +80,11 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
         console.print(
             f"[bold]{report.region} {report.year} 年度政府信息公开工作年度报告报送情况[/bold]（截至 {report.as_of:%Y-%m-%d}）"
         )
-    for name, rates in report.rates.items():
+    for name, counts in report.counts.items():
         console.print(
-            ("[bold]" if name == TOTAL else "") + rate_line(name, rates) + ("[/bold]" if name == TOTAL else "")
+            ("[bold]" if name == TOTAL else "") + rate_line(name, counts) + ("[/bold]" if name == TOTAL else "")
         )
-    counts = Counter(u.standing for u in report.units)
-    console.print("，".join(f"{s} {counts[s]} 家" for s in Standing))
+    console.print(report.total.sentence)
     missing = report.with_standing(Standing.MISSING)
     if missing:
         console.print(f"[red]未报送 {len(missing)} 家：[/red]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +17,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.outputs import write_atomically, write_text_atomically
-from rollup.render.form import form_workbook
-from rollup.status import StatusReport, UnitStatus
+from rollup.render.form import Summary, form_workbook
+from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
+from rollup.validate import Cause
 
 
 @dataclass(frozen=True)
@@ -51,28 +52,50 @@ def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
         "edition": result.edition.edition,
         "values": result.values,
         "notes": result.notes,
-        "findings": [],
+        "findings": [
+            row.contract() | {"units": i.units, "causes": [cause_contract(c) for c in i.causes]}
+            for i, row in zip(
+                status.imbalances, finding_rows([i.finding for i in status.imbalances], result.edition), strict=True
+            )
+        ],
+        "balanced": status.balanced,
         "units": {
             "expected": len(result.units),
             "received": len(result.received),
             "counted": [u.unit.name for u in result.counted],
             "missing": [u.unit.name for u in result.missing],
             "excluded": [u.unit.name for u in result.excluded],
+            "to_correct_counted": [u.unit.name for u in result.counted if u.submission and u.submission.has_errors],
         },
         "status": {
             "as_of": status.as_of.isoformat(),
-            "rates": {
-                name: {
-                    "expected": r.expected,
-                    "received": r.received,
-                    "on_time": r.on_time,
-                    "submission_rate": round(r.submission_rate, 4),
-                    "timeliness_rate": round(r.timeliness_rate, 4),
-                }
-                for name, r in status.rates.items()
-            },
+            "counts": {name: counts_contract(c) for name, c in status.counts.items()},
             "units": {u.unit.name: str(u.standing) for u in status.units},
         },
+    }
+
+
+def cause_contract(cause: Cause) -> dict[str, object]:
+    """A unit's finding that explains an imbalance of the consolidation."""
+    found: dict[str, object] = {"unit": cause.unit, "rule": cause.finding.rule, "message": cause.finding.message}
+    if cause.reason:
+        found["accepted"] = cause.reason
+    return found
+
+
+def counts_contract(counts: Counts) -> dict[str, object]:
+    """One group's counts in 汇总数据.json: the same numbers the console, sheets and emails show."""
+    return {
+        "expected": counts.expected,
+        "received": counts.received,
+        "on_time": counts.on_time,
+        "late": counts.late,
+        "missing": counts.missing,
+        "overdue": counts.overdue,
+        "to_correct": counts.to_correct,
+        "corrected": counts.corrected,
+        "submission_rate": round(counts.submission_rate, 4),
+        "timeliness_rate": round(counts.timeliness_rate, 4),
     }
 
 
@@ -92,8 +115,9 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
         result.edition,
         values=result.values,
         notes=result.notes,
-        cover={"unit": result.region, "year": result.year, "date": date.today().isoformat()},
+        cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
         protect=False,
+        summary=summary(result, status),
     )
     _frame_sheet(workbook.create_sheet("明细"), detail_frame(result))
     _frame_sheet(workbook.create_sheet("校验问题"), checked_frame(result, status))
@@ -101,6 +125,53 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
     _frame_sheet(sheet, rates_frame(status))
     _frame_sheet(sheet, status_frame(result, status), gap=1)
     return workbook
+
+
+def _names(units: list[str]) -> str:
+    return f"{len(units)} 家：{'、'.join(units)}" if units else "无"
+
+
+def summary(result: Consolidation, status: StatusReport) -> Summary:
+    """The cover of the consolidated workbook: what was summed, as of when, and whether it adds up."""
+    counts = status.total
+    categories = "、".join(f"{name} {c.expected} 家" for name, c in status.counts.items() if name != TOTAL)
+    to_correct = {u.unit.name for u in status.with_standing(Standing.TO_CORRECT)}
+    counted = [u.unit.name for u in result.counted]
+    included = [name for name in counted if name in to_correct]
+    facts = [
+        ("应报单位", f"{counts.expected} 家（{categories}）"),
+        ("计入汇总", f"{len(counted)} 家" + (f"，其中待更正（报告有错误）{_names(included)}" if included else "")),
+        (
+            "未计入汇总",
+            _names(list(status.excluded)) + ("（报告有错误，按 --exclude-invalid 未计入）" if status.excluded else ""),
+        ),
+        ("未报送", _names([u.unit.name for u in result.missing])),
+        ("报送率", f"{counts.submission_rate:.1%}（{counts.received}/{counts.expected}）"),
+        ("及时率", f"{counts.timeliness_rate:.1%}（{counts.on_time}/{counts.expected}）"),
+        ("情况截至", f"{status.as_of:%Y-%m-%d}"),
+    ]
+    reasons = [status.verdict_reason]
+    for imbalance in status.imbalances:
+        reasons.append(imbalance.finding.message)
+        reasons += [f"　　来自 {cause.words}" for cause in imbalance.causes]
+    explanation = [
+        f"本表由 rollup 将各单位报送的报告逐格相加而成，情况截至 {status.as_of:%Y-%m-%d}。",
+        f"计入汇总的单位（{len(counted)} 家）：{'、'.join(counted) or '无'}。",
+    ]
+    if included:
+        explanation.append(f"其中报告有错误、仍计入汇总的（待更正）：{'、'.join(included)}。")
+    if status.excluded:
+        explanation.append(f"报告有错误、未计入汇总的：{'、'.join(status.excluded)}。")
+    explanation.append(f"未报送的单位：{'、'.join(u.unit.name for u in result.missing) or '无'}。")
+    explanation.append(f"汇总表校验：{status.verdict}。{status.verdict_reason}。")
+    return Summary(
+        title=f"{result.region}{result.year}年度政府信息公开工作年度报告汇总表",
+        facts=tuple(facts),
+        verdict=status.verdict,
+        balanced=status.balanced,
+        reasons=tuple(reasons),
+        explanation="\n".join(explanation),
+    )
 
 
 def detail_frame(result: Consolidation) -> pd.DataFrame:
@@ -117,25 +188,35 @@ def detail_frame(result: Consolidation) -> pd.DataFrame:
 
 
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
-    """The findings table, with what the office decided (已说明 and why) and the unit's own 说明
-    beside the findings of the version that counts."""
+    """The findings table: first the consolidation's own (the rules its tables break, with the
+    units' findings that explain each), then every unit's, with what the office decided (已说明
+    and why) and the unit's own 说明 beside the findings of the version that counts."""
     findings = result.findings
     decided = {f: f"已说明：{u.reason(f)}" for u in status.units for f in u.accepted_findings}
     explained = {u.file: u.explanation for u in status.units if u.file and u.explanation}
+    own = [i.finding for i in status.imbalances]
+    causes = ["\n".join(c.words for c in i.causes) for i in status.imbalances]
     rows = [
-        [*row.pick(FINDING_HEADERS), decided.get(f, ""), explained.get(f.file, "")]
+        [*row.pick(FINDING_HEADERS), "", "", why]
+        for row, why in zip(finding_rows(own, result.edition), causes, strict=True)
+    ]
+    rows += [
+        [*row.pick(FINDING_HEADERS), decided.get(f, ""), explained.get(f.file, ""), ""]
         for f, row in zip(findings, finding_rows(findings, result.edition), strict=True)
     ]
-    return pd.DataFrame(rows, columns=[*FINDING_HEADERS.values(), "处理", "单位说明"], dtype=object)
+    return pd.DataFrame(rows, columns=[*FINDING_HEADERS.values(), "处理", "单位说明", "涉及单位的问题"], dtype=object)
 
 
 def rates_frame(status: StatusReport) -> pd.DataFrame:
     """报送率 and 及时率, overall and by category, as of the report's day."""
     rows = [
-        [name, r.expected, r.received, r.on_time, f"{r.submission_rate:.1%}", f"{r.timeliness_rate:.1%}"]
-        for name, r in status.rates.items()
+        [name, c.expected, c.received, c.on_time, c.late, c.missing, c.to_correct, c.submission_rate, c.timeliness_rate]
+        for name, c in status.counts.items()
     ]
-    return pd.DataFrame(rows, columns=["范围", "应报", "已报", "按时报送", "报送率", "及时率"], dtype=object)
+    return pd.DataFrame(rows, columns=RATE_COLUMNS, dtype=object)
+
+
+RATE_COLUMNS = ["范围", "应报", "已报", "按时报送", "迟报", "未报送", "待更正", "报送率", "及时率"]
 
 
 STATUS_COLUMNS = [

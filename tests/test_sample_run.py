@@ -1,0 +1,144 @@
+"""The shipped sample run the way a new user runs it (config/, inbox/, receipts.csv, the config's
+own as-of day), outputs written to a temporary outbox: what the console, the workbook, the JSON
+and the gaps email say, and that they say the same."""
+
+import json
+import re
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import REPO
+from typer.testing import CliRunner
+
+from rollup.cli import app
+from rollup.config import load_settings
+from rollup.ingest import read_submission
+from rollup.validate import validate
+
+runner = CliRunner()
+HOUSING = "乐清市住房和城乡建设局"
+WORKBOOK = "乐清市2019年度政府信息公开工作年度报告汇总.xlsx"
+
+
+def shipped_config(folder: Path) -> Path:
+    """The shipped config, its paths pointing at the checkout's roster, inbox and receipts, its
+    outbox and ledger in ``folder``."""
+    text = (REPO / "config" / "rollup.toml").read_text(encoding="utf-8")
+    config = REPO / "config"
+    for key, target in {
+        "roster": config / "units.csv",
+        "inbox": REPO / "inbox",
+        "outbox": folder / "outbox",
+        "receipts": config / "receipts.csv",
+    }.items():
+        text, found = re.subn(rf'^{key} = ".*"$', f'{key} = "{target.as_posix()}"', text, flags=re.M)
+        assert found == 1, key
+    path = folder / "rollup.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """`rollup consolidate` on the shipped sample: its console output and its outbox folder."""
+    folder = tmp_path_factory.mktemp("sample")
+    config = shipped_config(folder)
+    result = runner.invoke(app, ["consolidate", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    return result.output, folder / "outbox" / "2019", config
+
+
+def cover_text(workbook: Path) -> str:
+    sheet = openpyxl.load_workbook(workbook)["封面"]
+    return "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+
+
+def gaps_text(folder):
+    message = message_from_bytes((folder / "缺报情况.eml").read_bytes(), policy=policy.default)
+    return message.get_body(("plain",)).get_content()
+
+
+def test_the_sample_config_carries_its_own_as_of_day():
+    settings = load_settings(REPO / "config" / "rollup.toml")
+    assert settings.as_of is not None and settings.as_of.isoformat() == "2020-02-14"
+
+
+def test_the_city_table_says_everywhere_that_it_does_not_add_up_because_of_one_unit(sample):
+    console, folder, _ = sample
+    assert f"汇总表校验：不平衡（汇总表有 3 处不符合表内勾稽关系，原因是计入了报告有错误的单位：{HOUSING}）" in console
+    data = json.loads((folder / "汇总数据.json").read_text(encoding="utf-8"))
+    assert data["balanced"] is False
+    assert {(f["rule"], f["table"], f["row"], f["column"]) for f in data["findings"]} == {
+        ("row_total", "B", "3.7", "total"),
+        ("column_total", "B", "3.7", "natural"),
+        ("balance", "B", None, "natural"),
+    }
+    assert all(f["units"] == [HOUSING] and f["causes"][0]["rule"] == f["rule"] for f in data["findings"])
+    cover = cover_text(folder / WORKBOOK)
+    assert "不平衡" in cover and f"原因是计入了报告有错误的单位：{HOUSING}" in cover
+    assert "填报说明" not in cover and "联系人" not in cover
+    assert f"71 家，其中待更正（报告有错误）1 家：{HOUSING}" in cover
+    checked = list(openpyxl.load_workbook(folder / WORKBOOK)["校验问题"].iter_rows(values_only=True))
+    header = checked[0]
+    first = [dict(zip(header, row, strict=True)) for row in checked[1:4]]
+    assert {row["单位"] for row in first} == {"乐清市"} and all(HOUSING in row["涉及单位的问题"] for row in first)
+    assert {row["问题代码"] for row in first} == {"row_total", "column_total", "balance"}
+    assert "【汇总表校验：不平衡】" in gaps_text(folder)
+    # the same three errors that `rollup check` finds reading the city workbook as a submission
+    again = validate(read_submission(folder / WORKBOOK), year=2019)
+    assert {(f.rule, f.row, f.column) for f in again.findings} == {
+        (f["rule"], f["row"], f["column"]) for f in data["findings"]
+    }
+
+
+def test_leaving_out_invalid_reports_balances_the_city_table_and_says_who_was_left_out(sample, tmp_path):
+    _, _, config = sample
+    result = runner.invoke(app, ["consolidate", "--exclude-invalid", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"汇总表校验：平衡（汇总表符合表内全部勾稽关系；未计入有错误的单位：{HOUSING}）" in result.output
+    folder = config.parent / "outbox" / "2019"
+    data = json.loads((folder / "汇总数据.json").read_text(encoding="utf-8"))
+    assert (data["balanced"], data["findings"], data["units"]["excluded"]) == (True, [], [HOUSING])
+    cover = cover_text(folder / WORKBOOK)
+    assert (
+        "平衡" in cover
+        and "不平衡" not in cover
+        and f"1 家：{HOUSING}（报告有错误，按 --exclude-invalid 未计入）" in cover
+    )
+    assert validate(read_submission(folder / WORKBOOK), year=2019).findings == ()
+    runner.invoke(app, ["consolidate", "--config", str(config)])  # leave the module's outbox as it was
+
+
+def test_every_output_gives_the_same_counts(sample):
+    console, folder, _ = sample
+    expected = {"应报": 74, "已报": 71, "按时": 68, "迟报": 3, "未报送": 3, "待更正": 1}
+    sentence = (
+        "应报 74 家，已报 71 家（按时 68 家、迟报 3 家），未报送 3 家（其中已逾期 3 家），待更正 1 家，已更正 0 家"
+    )
+    assert sentence in console
+    assert "迟报 3 家：" in console and "未报送 3 家：" in console
+    assert sentence in gaps_text(folder)
+    message = message_from_bytes((folder / "缺报情况.eml").read_bytes(), policy=policy.default)
+    assert str(message["Subject"]).endswith("未报3家、迟报3家、待更正1家")
+    data = json.loads((folder / "汇总数据.json").read_text(encoding="utf-8"))
+    total = data["status"]["counts"]["合计"]
+    assert {
+        word: total[key]
+        for word, key in zip(
+            expected, ["expected", "received", "on_time", "late", "missing", "to_correct"], strict=True
+        )
+    } == expected
+    rows = list(openpyxl.load_workbook(folder / WORKBOOK)["报送情况"].iter_rows(values_only=True))
+    sheet = dict(zip(rows[0], rows[1], strict=False))
+    assert {"应报": sheet["应报"], "已报": sheet["已报"], "按时": sheet["按时报送"], "迟报": sheet["迟报"]} == {
+        k: expected[k] for k in ("应报", "已报", "按时", "迟报")
+    }
+    assert (sheet["未报送"], sheet["待更正"]) == (3, 1)
+
+
+def test_days_late_and_overdue_are_counted_to_the_configs_day(sample):
+    console, folder, _ = sample
+    assert "乐清市气象局（已逾期 14 天" in console and "翁垟街道（迟报 12 天）" in console
+    assert "已逾期14天" in gaps_text(folder)
