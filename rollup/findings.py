@@ -67,6 +67,18 @@ _RULES = (
         "{unit_name}报送了 {count} 份，以最新的 {newest} 为准，未计入：{older}",
     ),
     Rule(
+        "name_mismatch",
+        WARNING,
+        "文件名与报告中的填报单位不一致",
+        "文件名“{file}”指{file_unit}，报告中的填报单位却是{cover_unit}；已按填报单位计为{cover_unit}的报告，请核实是否报错了文件",
+    ),
+    Rule(
+        "duplicate_figures",
+        WARNING,
+        "两个单位的报告数字完全相同",
+        "与{other_unit}的报告（{other_file}）数字完全相同，请核实是否把其他单位的报告当作本单位的报送",
+    ),
+    Rule(
         "no_text_layer",
         ERROR,
         "PDF 是扫描件或图片，没有文字层，无法读取",
@@ -111,6 +123,10 @@ _RULES = (
         "标题为 {expected} 年度，统计期限为 {actual} 年 1 月 1 日至 {period_end} 年 12 月 31 日，请单位核实报告年度",
     ),
 )
+
+
+# Findings about which unit a file stands for: always listed on the console, never only counted.
+IDENTITY_RULES = frozenset({"name_mismatch", "duplicate_figures", "duplicate_submission"})
 
 
 @cache

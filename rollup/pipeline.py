@@ -6,6 +6,7 @@ consolidate, report every unit's standing (``track``), then write the outputs an
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -37,13 +38,27 @@ def _no_progress(paths: list[Path]) -> Iterable[Path]:
 
 
 def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
-    """Submissions for ``year``: files directly in the inbox (any year) and files in its
-    per-year subfolder ``inbox/<year>/`` (that year only)."""
+    """Submissions for ``year``: files in the inbox and in any of its subfolders (any year, as
+    clerks file them: ``inbox/乡镇/龙西乡.xlsx``), and files in its per-year subfolder
+    ``inbox/<year>/`` (that year only); other years' folders are left for their runs, hidden
+    folders and system or lock files are never read."""
     inbox = Path(inbox)
-    flat = sorted(p for p in inbox.iterdir() if is_candidate(p)) if inbox.is_dir() else []
-    folder = inbox / str(year)
-    dated = sorted(p for p in folder.rglob("*") if is_candidate(p)) if folder.is_dir() else []
+    if not inbox.is_dir():
+        return [], []
+    flat, dated = [], []
+    for path in sorted(inbox.rglob("*")):
+        parts = path.relative_to(inbox).parts
+        if any(part.startswith(".") for part in parts[:-1]) or not is_candidate(path):
+            continue
+        top = parts[0] if len(parts) > 1 else ""
+        if top == str(year):
+            dated.append(path)
+        elif not _YEAR_FOLDER.fullmatch(top):
+            flat.append(path)
     return flat, dated
+
+
+_YEAR_FOLDER = re.compile(r"(19|20)\d\d")
 
 
 def inbox_state(inbox: Path, year: int) -> str:
@@ -194,13 +209,14 @@ def _record_all(
 
 def _one_file_per_content(
     submissions: list[Submission], recorded: Mapping[Path, Version]
-) -> tuple[list[Submission], list[str]]:
-    """The same content under two names is one submission: keep the name seen first."""
+) -> tuple[list[Submission], list[tuple[str, Submission]]]:
+    """The same content under two names is one submission: keep the name seen first; each copy's
+    name with the submission kept."""
     by_content: dict[str, Submission] = {}
     copies = []
     for s in sorted(submissions, key=lambda s: (recorded[s.file].id, s.file.name)):
         if recorded[s.file].sha256 in by_content:
-            copies.append(s.file.name)
+            copies.append((s.file.name, by_content[recorded[s.file].sha256]))
         else:
             by_content[recorded[s.file].sha256] = s
     return list(by_content.values()), copies

@@ -103,6 +103,15 @@ class Roster:
             return None
         return self._by_key.get(unit_key(name, self.region))
 
+    def named_in(self, text: str) -> list[Unit]:
+        """The units whose name or alias a text such as a file name contains (乐清市教育局（修改）
+        names 乐清市教育局), longest name first. Names of one or two characters only match whole."""
+        key = unit_key(text, self.region)
+        found = [
+            (len(name), unit) for name, unit in self._by_key.items() if name == key or (len(name) > 2 and name in key)
+        ]
+        return list(dict.fromkeys(unit for _, unit in sorted(found, key=lambda pair: -pair[0])))
+
     def find(self, text: str) -> Unit | None:
         """The unit ``text`` means: its name, an alias, or its roster id."""
         return self.match(text) or next((u for u in self.units if u.id == text.strip()), None)

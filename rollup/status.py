@@ -134,13 +134,24 @@ class UnmatchedFile:
 
 
 @dataclass(frozen=True)
+class Superseded:
+    """A file that claims a unit but does not count: an older version, or a copy of a file
+    already read; ``counted`` is the file that counts instead, ``why`` says why in words."""
+
+    file: str
+    unit: str
+    counted: str
+    why: str
+
+
+@dataclass(frozen=True)
 class StatusReport:
     region: str
     year: int
     as_of: date
     units: tuple[UnitStatus, ...]  # every unit expected this year
     unmatched: tuple[UnmatchedFile, ...] = ()
-    duplicates: tuple[str, ...] = ()  # file names superseded by a newer version of the same unit
+    superseded: tuple[Superseded, ...] = ()  # files of a unit that do not count, and why
     headlines: tuple[tuple[str, float | int], ...] = ()
     imbalances: tuple[Imbalance, ...] = ()  # rules the consolidated tables break, and why
     excluded: tuple[str, ...] = ()  # units left out of the sums (errors, with --exclude-invalid)
@@ -287,12 +298,12 @@ def status_report(
     versions: Mapping[str, Sequence[Version]],
     counted: Mapping[str, Version],
     acceptances: Iterable[Acceptance],
-    copies: Sequence[str] = (),
+    copies: Sequence[tuple[str, Submission]] = (),
 ) -> StatusReport:
     """Where every expected unit stands as of ``as_of``. ``versions`` are every unit's ledger
     versions of the year (bulk, by unit id), ``counted`` the version of each counted submission
     (by unit id), ``acceptances`` all of the year's; ``copies`` files whose content another name
-    already brought."""
+    already brought, with the submission read under that name."""
     accepted: dict[str, list[Acceptance]] = {}
     for acceptance in acceptances:
         accepted.setdefault(acceptance.unit_id, []).append(acceptance)
@@ -313,7 +324,19 @@ def status_report(
     unmatched = tuple(
         UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
     )
-    superseded = [old.file.name for report in result.units for old in report.superseded]
+    superseded = [
+        Superseded(
+            old.file.name, r.unit.name, r.submission.file.name, f"收到较早，以较晚收到的 {r.submission.file.name} 为准"
+        )
+        for r in result.units
+        if r.submission is not None
+        for old in r.superseded
+    ]
+    names = {s.file.name: r.unit.name for r, s in result.sent}
+    superseded += [
+        Superseded(copy, names.get(s.file.name, ""), s.file.name, f"与 {s.file.name} 内容相同，是同一份报告")
+        for copy, s in copies
+    ]
     reasons = [
         (u.unit.name, [(f, u.reason(f)) for f in u.findings + u.accepted_findings])
         for u, report in zip(units, result.units, strict=True)
@@ -325,7 +348,7 @@ def status_report(
         as_of=as_of,
         units=tuple(units),
         unmatched=unmatched,
-        duplicates=tuple(superseded) + tuple(copies),
+        superseded=tuple(superseded),
         headlines=tuple(result.edition.headline_figures(result.values)),
         imbalances=tuple(check_consolidation(result.edition, result.values, reasons, region=result.region)),
         excluded=tuple(u.unit.name for u in result.excluded),

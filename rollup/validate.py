@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from rollup.findings import Finding
 from rollup.forms import Edition, Number, RuleLine, cell_code, edition_for_year, editions
 from rollup.model import Submission
-from rollup.roster import Roster, unit_key
+from rollup.roster import Roster, Unit, unit_key
 
 # Sums of money may differ in the last float digits; a whole yuan is 0.0001 万元.
 _TOLERANCE = 1e-6
@@ -28,6 +29,8 @@ def validate(submission: Submission, *, roster: Roster | None = None, year: int 
             findings=tuple(replace(f, unit=unit.name) for f in submission.findings),
         )
     findings = check_identity(submission, roster=roster, year=year)
+    if roster is not None and unit is not None:
+        findings += check_file_name(submission.file.name, unit, roster)
     edition = editions().get(submission.edition or "")
     if edition is not None:
         findings += check_values(edition, submission.values, sources=submission.sources)
@@ -150,6 +153,17 @@ def is_own_report(unit: str, region: str) -> bool:
     """The region's own government report (乐清市人民政府 for region 乐清市): a consolidation of
     this level, not one of its units."""
     return bool(region) and unit_key(unit, region) in ("人民政府", "政府")
+
+
+def check_file_name(file_name: str, unit: Unit, roster: Roster) -> list[Finding]:
+    """A file named after one unit whose report says it is another's (a copy sent under the wrong
+    cover, or the wrong file attached): it counts for the unit its report names, with a warning."""
+    named = roster.named_in(Path(file_name).stem)
+    if not named or unit in named:
+        return []
+    return [
+        Finding.of("name_mismatch", file=file_name, source=file_name, file_unit=named[0].name, cover_unit=unit.name)
+    ]
 
 
 def check_identity(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> list[Finding]:

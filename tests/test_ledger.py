@@ -143,7 +143,7 @@ def test_a_changed_file_is_a_new_version_and_history_shows_cell_by_cell_changes(
     tracked = pipeline.track(office)
     police = next(u for u in tracked.status.units if u.unit.name == "乐清市公安局")
     assert (police.file, police.versions, police.received_at) == ("乐清市公安局（第二版）.xlsx", 2, BEFORE_DEADLINE)
-    assert tracked.status.duplicates == ("乐清市公安局.xlsx",)
+    assert [f.file for f in tracked.status.superseded] == ["乐清市公安局.xlsx"]
     unit, entries = pipeline.unit_history(office, "公安局")
     assert unit.name == "乐清市公安局" and [e.names for e in entries] == [
         ("乐清市公安局.xlsx",),

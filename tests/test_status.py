@@ -264,6 +264,7 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     assert units["龙西乡"]["报送情况"] == "未报送" and units["龙西乡"]["迟报/逾期天数"] == 20
     assert units["仙溪镇"]["报送情况"] == "迟报" and units["仙溪镇"]["截止日期"] == "2020-02-07"
     assert units["乐清市商务局"]["单位说明"] == EXPLANATION and "口径差异" in units["乐清市商务局"]["已说明"]
-    superseded = [r for r in rows[header + 1 :] if r[3] == "重复或已被新版本替代，未计入"]
-    assert [r[7] for r in superseded] == ["乐清市商务局.xlsx"]
+    superseded = [r for r in rows[header + 1 :] if r[3] == "未计入：同一单位的另一份文件"]
+    assert [(r[1], r[7]) for r in superseded] == [("乐清市商务局", "乐清市商务局.xlsx")]
+    assert "以较晚收到的 乐清市商务局（二）.xlsx 为准" in superseded[0][12]
     assert code_locations(office.inbox / "乐清市商务局.xlsx")  # the inbox is untouched and still readable

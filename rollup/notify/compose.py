@@ -187,9 +187,10 @@ def _unmatched_section(report: StatusReport) -> Section | None:
 
 
 def _duplicates_section(report: StatusReport) -> Section | None:
-    if not report.duplicates:
+    if not report.superseded:
         return None
-    return Section("已被新版本替代的文件", ("、".join(report.duplicates),))
+    rows = [(f.unit or "（未匹配）", f.file, f.counted, f.why) for f in report.superseded]
+    return Section("同一单位的另一份文件（未计入）", (), grid(("单位", "未计入的文件", "计入的文件", "原因"), rows))
 
 
 def _headlines_section(report: StatusReport) -> Section | None:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rollup.aggregate import Consolidation
-from rollup.findings import FindingRow, finding_rows
+from rollup.findings import IDENTITY_RULES, FindingRow, finding_rows
 from rollup.forms import editions, format_number
 from rollup.model import Submission
 from rollup.notify import Delivery, ReminderPlan
@@ -96,6 +96,7 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             f"[yellow]迟报 {len(late)} 家：[/yellow]" + "、".join(f"{u.unit.name}（{late_words(u)}）" for u in late)
         )
     _print_findings(console, report)
+    _print_identity(console, report)
     for u in report.with_standing(Standing.CORRECTED):
         console.print(f"[green]已更正[/green] {u.unit.name}：以 {u.file} 为准（共 {u.versions} 版）")
     if report.unmatched:
@@ -104,8 +105,19 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             written = f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位"
             guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
             console.print(f"  {f.file}（{written}{guess}）")
-    if report.duplicates:
-        console.print(f"重复或已被新版本替代、未计入的文件 {len(report.duplicates)} 个：{'、'.join(report.duplicates)}")
+    if report.superseded:
+        console.print(f"[yellow]同一单位的另一份文件，未计入 {len(report.superseded)} 个：[/yellow]")
+        for old in report.superseded:
+            console.print(f"  {shown(old.file)}（{shown(old.unit or '未匹配单位')}；{shown(old.why)}）")
+
+
+def _print_identity(console: Console, report: StatusReport) -> None:
+    """Which unit a file stands for, where in doubt: never only a number in a table."""
+    doubts = [(u, f) for u in report.units for f in u.findings if f.rule in IDENTITY_RULES]
+    if doubts:
+        console.print(f"[yellow]请核实文件与单位的对应（{len(doubts)} 处）：[/yellow]")
+    for u, f in doubts:
+        console.print(f"  [yellow]警告[/yellow] {shown(u.unit.name)}：{shown(f.message)}")
 
 
 def _print_findings(console: Console, report: StatusReport) -> None:

@@ -270,7 +270,7 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
         row[1], row[3], row[7], row[12] = name, state, file, note
         return row
 
-    rows += [file_row("重复或已被新版本替代，未计入", name) for name in status.duplicates]
+    rows += [file_row("未计入：同一单位的另一份文件", f.file, f.unit, f.why) for f in status.superseded]
     for f in status.unmatched:
         guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
         rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
