@@ -142,3 +142,61 @@ def test_days_late_and_overdue_are_counted_to_the_configs_day(sample):
     console, folder, _ = sample
     assert "乐清市气象局（已逾期 14 天" in console and "翁垟街道（迟报 12 天）" in console
     assert "已逾期14天" in gaps_text(folder)
+
+
+def test_every_sheet_is_set_up_for_paper_and_reads_in_chinese(sample):
+    _, folder, _ = sample
+    book = openpyxl.load_workbook(folder / WORKBOOK)
+    assert all(sheet.oddFooter.center.text == "&A　第 &P 页" for sheet in book.worksheets if sheet.title != "_rollup")
+
+    detail = book["明细"]
+    assert [detail.cell(r, 4).value for r in (1, 2, 3, 4)] == [
+        "二、主动公开政府信息情况",
+        "规章",
+        "本年新制作数量",
+        "A.rules.made",
+    ]
+    assert detail.row_dimensions[4].hidden and detail.freeze_panes == "D5"
+    assert (detail.page_setup.orientation, detail.print_title_rows, detail.print_title_cols) == (
+        "landscape",
+        "$1:$4",
+        "$A:$C",
+    )
+    codes = [detail.cell(4, c).value for c in range(4, detail.max_column + 1)]
+    breaks = [b.id for b in detail.col_breaks.brk]
+    # every page-wide slice ends where a row of the form ends, and holds one table only
+    assert len(breaks) >= 5 and all(
+        codes[b - 4].rsplit(".", 1)[0] != codes[b - 3].rsplit(".", 1)[0] for b in breaks[:-1]
+    )
+    names = [detail.cell(r, 2).value for r in range(5, detail.max_row + 1)]
+    assert len(names) == 71 and HOUSING in names
+    words = [str(v) for r in (1, 2, 3) for c in range(1, detail.max_column + 1) if (v := detail.cell(r, c).value)]
+    assert not [w for w in words if re.fullmatch(r"[A-Za-z0-9_.]+", w)]  # no codes where people read
+
+    checked = book["校验问题"]
+    header = [c.value for c in checked[1]]
+    assert checked.column_dimensions[openpyxl.utils.get_column_letter(header.index("问题代码") + 1)].hidden
+    assert (checked.page_setup.orientation, checked.page_setup.fitToWidth, checked.print_title_rows) == (
+        "landscape",
+        1,
+        "$1:$1",
+    )
+    assert checked.sheet_properties.pageSetUpPr.fitToPage
+    second = dict(zip(header, [c.value for c in checked[2]], strict=True))
+    assert (second["表"], second["行"], second["列"]) == ("依申请表", "三(七)总计", "总计列")
+    assert second["问题类别"] == "依申请表每一行：总计等于自然人与各类法人或其他组织之和"
+
+    status = book["报送情况"]
+    assert status.page_setup.fitToWidth == 1 and status.page_setup.orientation == "landscape"
+    assert status["H2"].number_format == "0.0%"
+    assert book["说明"].column_dimensions["A"].width <= 80
+
+
+def test_the_status_sheet_has_two_native_charts(sample):
+    import zipfile
+
+    _, folder, _ = sample
+    with zipfile.ZipFile(folder / WORKBOOK) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+    assert any("报送率和及时率" in c for c in charts) and any("各类别单位报送情况" in c for c in charts)

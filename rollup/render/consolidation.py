@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.outputs import write_atomically, write_text_atomically
-from rollup.render.form import Summary, form_workbook
+from rollup.render.detail import SHEET as DETAIL_SHEET
+from rollup.render.detail import write_detail
+from rollup.render.form import Summary, form_workbook, set_footer
+from rollup.render.sheets import CHART_ROWS, frame_sheet, rates_chart
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.validate import Cause
 
@@ -119,12 +119,51 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
         protect=False,
         summary=summary(result, status),
     )
-    _frame_sheet(workbook.create_sheet("明细"), detail_frame(result))
-    _frame_sheet(workbook.create_sheet("校验问题"), checked_frame(result, status))
+    write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
+    checked = workbook.create_sheet("校验问题")
+    frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",))
     sheet = workbook.create_sheet("报送情况")
-    _frame_sheet(sheet, rates_frame(status))
-    _frame_sheet(sheet, status_frame(result, status), gap=1)
+    frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"))
+    rates_chart(sheet, len(status.counts))
+    frame_sheet(sheet, status_frame(result, status), at=CHART_ROWS + len(status.counts) + 3, widths=STATUS_WIDTHS)
+    for sheet in workbook.worksheets:
+        set_footer(sheet)
     return workbook
+
+
+# Column widths (Excel units) that let each sheet fit the width of an A4 landscape page;
+# long texts wrap. Columns not named are sized from their contents.
+CHECKED_WIDTHS = {
+    "单位": 14,
+    "文件": 16,
+    "级别": 5,
+    "问题类别": 18,
+    "表": 8,
+    "行": 14,
+    "列": 8,
+    "位置": 11,
+    "问题": 34,
+    "处理": 12,
+    "单位说明": 16,
+    "涉及单位的问题": 30,
+}
+STATUS_WIDTHS = {
+    "编码": 5,
+    "单位名称": 18,
+    "类别": 8,
+    "报送情况": 8,
+    "截止日期": 10,
+    "收到时间": 15,
+    "迟报/逾期天数": 7,
+    "文件": 18,
+    "版本数": 5,
+    "错误数": 5,
+    "警告数": 5,
+    "已说明": 16,
+    "单位说明": 16,
+    "联系人": 7,
+    "电话": 13,
+}
 
 
 def _names(units: list[str]) -> str:
@@ -174,17 +213,9 @@ def summary(result: Consolidation, status: StatusReport) -> Summary:
     )
 
 
-def detail_frame(result: Consolidation) -> pd.DataFrame:
-    """One row per unit that sent something, one column per cell code."""
-    codes = result.edition.codes
-    rows = []
-    for report, s in result.sent:
-        counted = "是" if report.counted else "否（有错误，未计入）"
-        rows.append(
-            [report.unit.id, report.unit.name, report.unit.category, s.file.name, counted]
-            + [s.values.get(c) for c in codes]
-        )
-    return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总", *codes], dtype=object)
+def sheet_text(value: str) -> str:
+    """Text from a unit's file or the roster as it goes into a sheet (one place to harden it)."""
+    return value
 
 
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
@@ -276,27 +307,3 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
         rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
     rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
-
-
-def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame, gap: int | None = None) -> None:
-    """Write ``frame`` with a bold header: at the top of the sheet (header row frozen), or below
-    what is there after ``gap`` empty rows."""
-    for _ in range(gap or 0):
-        sheet.append([])
-    sheet.append(list(frame.columns))
-    header = sheet.max_row
-    for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else v for v in row])
-    for cell in sheet[header]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, column in enumerate(frame.columns, start=1):
-        width = (
-            max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) if len(frame) else len(str(column))
-        )
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(
-            sheet.column_dimensions[letter].width or 0, min(60, max(8, width * 1.6))
-        )
-    if gap is None:
-        sheet.freeze_panes = "A2"

@@ -39,6 +39,7 @@ EXPLANATION_PROMPT = (
     "例如：依申请表 三(三)不予公开 第4项较上年明显增加，系某企业集中提出申请所致。没有需要说明的，留空即可。"
 )
 COVER_TITLE = "政府信息公开工作年度报告统计表"
+FOOTER = "&A　第 &P 页"  # every printed page says which sheet it is from
 Role = Literal["title", "block_title", "corner", "header", "label", "input"]
 
 
@@ -358,6 +359,11 @@ def _print_setup(ws: Worksheet, landscape: bool, one_page: bool) -> None:
     ws.sheet_view.showGridLines = False
 
 
+def set_footer(ws: Worksheet) -> None:
+    """Every printed page says which sheet it comes from, and its number."""
+    ws.oddFooter.center.text = FOOTER  # type: ignore[union-attr]  # openpyxl creates it with the sheet
+
+
 def _protect(ws: Worksheet) -> None:
     ws.protection.sheet = True
     # units may still widen a column or a row to read a long label
@@ -540,7 +546,7 @@ def _explanation_sheet(wb: openpyxl.Workbook, text: str | None, *, fill_in: bool
         Box(3, 1, 3, 1, "input", code=codesheet.EXPLANATION),
     ]
     _paint(ws, boxes, {codesheet.EXPLANATION: text} if text else {}, fill_in=fill_in)
-    widths = {1: 100.0}
+    widths = {1: 80.0}  # wider does not print on A4 portrait in LibreOffice, whatever the fit setting
     _size(ws, widths, row_heights(boxes[:2], widths))
     ws.row_dimensions[1].height = 32
     ws.row_dimensions[3].height = 300
@@ -597,6 +603,8 @@ def form_workbook(
         {key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION) if key in locations}
     )
     _code_sheet(wb, edition.edition, ordered)
+    for ws in wb.worksheets:
+        set_footer(ws)
     if protect:
         for ws in wb.worksheets:
             _protect(ws)
