@@ -84,8 +84,36 @@ def test_gaps_eml_without_workbook_or_smtp_config_has_no_attachment(tmp_path, re
     letter = write_gaps(report, settings, workbook=tmp_path / "absent.xlsx")
     message = message_from_bytes(letter.eml.read_bytes(), policy=policy.default)
     assert list(message.iter_attachments()) == []
-    assert message["From"] is None and message["To"] is None
+    # a clear placeholder where the office has configured nothing, at an address that never delivers
+    assert message["From"].addresses[0].display_name == "未配置发件人"
+    assert message["To"].addresses[0].display_name == "未配置收件人"
+    assert {message["From"].addresses[0].domain, message["To"].addresses[0].domain} == {"rollup.invalid"}
+    assert letter.recipients == []
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_attachment_names_for_old_outlook_and_foxmail_as_well_as_rfc_2231(tmp_path, report):
+    import email
+    from email.header import decode_header, make_header
+
+    settings = settings_for(
+        tmp_path,
+        tmp_path / "inbox",
+        '[smtp]\nhost = "mail.example.gov.cn"\nfrom = "乐清市政务公开 <gk@example.gov.cn>"\n',
+    )
+    workbook = tmp_path / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 40)
+    raw = write_gaps(report, settings, workbook=workbook).eml.read_bytes()
+    assert raw.isascii()
+    modern = next(message_from_bytes(raw, policy=policy.default).iter_attachments())
+    assert modern.get_filename() == workbook.name and modern.get_content() == workbook.read_bytes()
+    legacy = next(p for p in email.message_from_bytes(raw).walk() if p.get_content_maintype() == "application")
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        encoded = legacy.get_param(param, header=header)
+        assert isinstance(encoded, str) and encoded.startswith("=?utf-8?b?")
+        assert str(make_header(decode_header(encoded))) == workbook.name
+    assert "filename*0*=utf-8''%E4%B9%90%E6%B8%85" in raw.decode("ascii")
+    assert message_from_bytes(raw, policy=policy.default)["From"].addresses[0].addr_spec == "gk@example.gov.cn"
 
 
 def test_finding_rows_name_table_row_and_column_in_the_forms_words(ed2019, bad_findings):

@@ -200,3 +200,14 @@ def test_the_status_sheet_has_two_native_charts(sample):
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 2
     assert any("报送率和及时率" in c for c in charts) and any("各类别单位报送情况" in c for c in charts)
+
+
+def test_every_output_is_created_as_the_users_other_files_are(sample):
+    import os
+    import stat
+
+    _, folder, _ = sample
+    mask = os.umask(0o022)
+    os.umask(mask)
+    files = [folder / WORKBOOK, folder / "汇总数据.json", folder / "明细数据.csv", folder / "缺报情况.eml"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~mask}
