@@ -87,8 +87,9 @@ def check_files(
 def read_inbox(
     settings: Settings, year: int, roster: Roster, progress: Progress = _no_progress
 ) -> tuple[list[Submission], list[Submission]]:
-    """Every submission in the inbox for ``year``, validated, and the flat files that say
-    another year (left for that year's run)."""
+    """Every submission in the inbox for ``year``, validated against the whole ``roster`` (a
+    unit not expected that year is told apart from one not on the roster at all), and the flat
+    files that say another year (left for that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
     read = {path: read_submission(path) for path in progress(flat + dated)}
     elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
@@ -151,10 +152,11 @@ def track(
     every expected unit's standing, and remember the run in the ledger."""
     year = year or settings.year
     as_of = as_of or settings.as_of or date.today()
-    roster = expected_roster(settings, year)
+    everyone = load_roster(settings.roster_path, settings.region)
+    roster = everyone.for_year(year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
     state = inbox_state(settings.inbox, year)
-    current, other_years = read_inbox(settings, year, roster, progress)
+    current, other_years = read_inbox(settings, year, everyone, progress)
     with Ledger.open(settings.ledger_path) as ledger:
         recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
         arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]

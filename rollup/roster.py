@@ -74,6 +74,7 @@ class Roster:
         self.units = units
         self.region = region
         self.source = source
+        self._years: dict[int, Roster] = {}
         self._by_key: dict[str, Unit] = {}
         for unit in units:
             for name in (unit.name, *unit.aliases):
@@ -121,7 +122,22 @@ class Roster:
 
     def for_year(self, year: int) -> Roster:
         """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied)."""
-        return Roster([u for u in self.units if u.active(year)], region=self.region, source=self.source)
+        if year not in self._years:
+            self._years[year] = Roster(
+                [u for u in self.units if u.active(year)], region=self.region, source=self.source
+            )
+        return self._years[year]
+
+    def lookup(self, name: str | None, year: int | None) -> tuple[Unit | None, Unit | None]:
+        """The unit a written name refers to in ``year`` (any year when None), and else the unit
+        of the roster it names that does not report that year (abolished, or not yet set up)."""
+        if year is None:
+            return self.match(name), None
+        current = self.for_year(year).match(name)
+        if current is not None:
+            return current, None
+        other = self.match(name)
+        return None, other if other is not None and not other.active(year) else None
 
     def suggest(self, text: str | None, limit: int = 3) -> tuple[str, ...]:
         """The roster names closest to ``text`` (a name a file carries, or its file name), best first."""

@@ -131,6 +131,7 @@ class UnmatchedFile:
     file: str
     unit_text: str | None  # what the file says its unit is
     suggestions: tuple[str, ...] = ()  # closest roster names, best first
+    reason: str = ""  # why it counts for no unit, in the words of its first error
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,10 @@ def status_report(
             )
         )
     unmatched = tuple(
-        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
+        UnmatchedFile(
+            s.file.name, s.unit, roster.suggest(s.unit or s.file.stem), s.errors[0].message if s.errors else ""
+        )
+        for s in result.unmatched
     )
     superseded = [
         Superseded(

@@ -20,15 +20,16 @@ _TOLERANCE = 1e-6
 
 
 def validate(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> Submission:
-    """The submission with its unit matched to the roster and every finding of the form added."""
-    unit = roster.match(submission.unit) if roster else None
+    """The submission with its unit matched to the roster (the units of ``year``, else of the year
+    the submission says) and every finding of the form added."""
+    unit, inactive = roster.lookup(submission.unit, year or submission.year) if roster else (None, None)
     if unit is not None:
         submission = replace(
             submission,
             unit_id=unit.id,
             findings=tuple(replace(f, unit=unit.name) for f in submission.findings),
         )
-    findings = check_identity(submission, roster=roster, year=year)
+    findings = check_identity(submission, roster=roster, year=year, inactive=inactive)
     if roster is not None and unit is not None:
         findings += check_file_name(submission.file.name, unit, roster)
     edition = editions().get(submission.edition or "")
@@ -155,6 +156,14 @@ def is_own_report(unit: str, region: str) -> bool:
     return bool(region) and unit_key(unit, region) in ("人民政府", "政府")
 
 
+def _inactive(unit: Unit, year: int) -> Finding:
+    if unit.active_until is not None and year >= unit.active_until:
+        when = f"已于 {unit.active_until} 年停用"
+    else:
+        when = f"自 {unit.active_from} 年起才报送"
+    return Finding.of("inactive_unit", unit_name=unit.name, when=when, year=year)
+
+
 def check_file_name(file_name: str, unit: Unit, roster: Roster) -> list[Finding]:
     """A file named after one unit whose report says it is another's (a copy sent under the wrong
     cover, or the wrong file attached): it counts for the unit its report names, with a warning."""
@@ -166,14 +175,18 @@ def check_file_name(file_name: str, unit: Unit, roster: Roster) -> list[Finding]
     ]
 
 
-def check_identity(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> list[Finding]:
-    """Whose submission this is and for which year: on the roster, the year consolidated, the
-    year's edition of the form."""
+def check_identity(
+    submission: Submission, *, roster: Roster | None = None, year: int | None = None, inactive: Unit | None = None
+) -> list[Finding]:
+    """Whose submission this is and for which year: on the roster (``inactive``: the roster unit
+    it names, which does not report that year), the year consolidated, the year's edition."""
     if submission.edition is None:
         return []  # nothing could be read; the reader already said why
     findings = []
     if not submission.unit:
         findings.append(Finding.of("no_unit"))
+    elif inactive is not None:
+        findings.append(_inactive(inactive, year or submission.year or 0))
     elif roster is not None and submission.unit_id is None and not is_own_report(submission.unit, roster.region):
         findings.append(Finding.of("unknown_unit", unit_text=submission.unit))
     if submission.year is None:

@@ -268,3 +268,33 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     assert [(r[1], r[7]) for r in superseded] == [("乐清市商务局", "乐清市商务局.xlsx")]
     assert "以较晚收到的 乐清市商务局（二）.xlsx 为准" in superseded[0][12]
     assert code_locations(office.inbox / "乐清市商务局.xlsx")  # the inbox is untouched and still readable
+
+
+def test_an_abolished_units_report_is_the_same_finding_in_check_and_in_status(office, tmp_path, all_74):
+    roster = tmp_path / "units.csv"
+    lines = (REPO / "config" / "units.csv").read_text(encoding="utf-8").splitlines()
+    lines = [
+        line + ",启用年份,停用年份"
+        if line.startswith("编码,")
+        else line + ",,2019"
+        if line.startswith("T24,")
+        else line
+        for line in lines
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = office.base_dir / "rollup.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace((REPO / "config" / "units.csv").as_posix(), roster.as_posix()),
+        encoding="utf-8",
+    )
+    report = shutil.copy(all_74 / "龙西乡.xlsx", office.inbox / "龙西乡.xlsx")
+    words = "龙西乡已于 2019 年停用，2019 年度不再报送或尚不报送"
+
+    checked = runner.invoke(app, ["check", str(report), "--config", str(config)])
+    assert checked.exit_code == 1 and words in checked.output
+
+    status = pipeline.track(load_settings(config)).status
+    (found,) = [f for f in status.unmatched if f.file == "龙西乡.xlsx"]
+    assert words in found.reason
+    shown = runner.invoke(app, ["status", "--config", str(config)])
+    assert words in shown.output

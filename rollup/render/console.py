@@ -102,9 +102,9 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
     if report.unmatched:
         console.print(f"[yellow]无法匹配到名册单位的文件 {len(report.unmatched)} 个：[/yellow]")
         for f in report.unmatched:
-            written = f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位"
+            written = f.reason or (f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位")
             guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-            console.print(f"  {f.file}（{written}{guess}）")
+            console.print(f"  {shown(f.file)}（{shown(written)}{shown(guess)}）")
     if report.superseded:
         console.print(f"[yellow]同一单位的另一份文件，未计入 {len(report.superseded)} 个：[/yellow]")
         for old in report.superseded:

@@ -304,6 +304,6 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
     rows += [file_row("未计入：同一单位的另一份文件", f.file, f.unit, f.why) for f in status.superseded]
     for f in status.unmatched:
         guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
+        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", "；".join(x for x in (f.reason, guess) if x)))
     rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
