@@ -237,12 +237,13 @@ def remind(
     force: Annotated[bool, typer.Option("--force", help="间隔期内已提醒过的单位也再次发送。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """提醒各单位：未报送的发催报邮件，待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
+    """提醒各单位：未报送的发催报邮件（附该单位的填报模板），待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
     settings = _settings(config)
     with _user_errors():
         report = pipeline.track(settings, year, as_of=as_of, progress=_progress).status
+        templates = pipeline.chase_templates(settings, report)
     with _user_errors(kept=f"提醒邮件均未发送，已保存在 {notify.reminder_folder(settings, report.year)}"):
-        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force)
+        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force, templates=templates)
     print_reminder_plan(console, plan, interval_days=settings.notify.reminder_interval_days, dry_run=dry_run)
     print_deliveries(console, deliveries)
     raise typer.Exit(1 if any(d.error for d in deliveries) else 0)

@@ -22,6 +22,7 @@ from rollup.ledger import Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.receipts import load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
+from rollup.render.template import write_templates
 from rollup.roster import Roster, Unit, load_roster
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
 from rollup.validate import validate
@@ -222,6 +223,15 @@ def _one_file_per_content(
         else:
             by_content[recorded[s.file].sha256] = s
     return list(by_content.values()), copies
+
+
+def chase_templates(settings: Settings, report: StatusReport) -> dict[str, Path]:
+    """The fill-in template of every unit with nothing received, written into
+    outbox/templates/<year>/ to go with its 催报 (by unit id)."""
+    missing = [u.unit for u in report.units if u.missing]
+    folder = settings.outbox / "templates" / str(report.year)
+    written = write_templates(edition_for_year(report.year), report.year, missing, folder)
+    return {unit.id: path for unit, path in zip(missing, written, strict=True)}
 
 
 # --- what the ledger holds ---------------------------------------------------------------------

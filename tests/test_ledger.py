@@ -167,7 +167,7 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
     db.commit()
     db.close()
     with Ledger.open(path) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 3
+        assert ledger.schema_version == SCHEMA_VERSION == 4
         (old,) = ledger.versions(2019, "D01")
         assert (old.file_name, old.received_at, old.explanation) == ("旧.xlsx", datetime(2020, 1, 10, 9), None)
         ledger.record_message(
@@ -181,7 +181,7 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
         )
         assert ledger.last_message(year=2019, unit_id="D01", kind="催报") == datetime(2020, 2, 3, 8)
     with Ledger.open(path) as again:  # opening an up-to-date ledger changes nothing
-        assert again.schema_version == 3 and len(again.versions(2019, "D01")) == 1
+        assert again.schema_version == 4 and len(again.versions(2019, "D01")) == 1
     columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(submissions)")}
     assert "status" not in columns and "explanation" in columns
 

@@ -42,6 +42,7 @@ class Letter:
     unit_id: str | None
     message: EmailMessage
     eml: Path | None = None
+    topic: str = ""  # what it is about: a reminder is not repeated about the same thing too soon
 
     @property
     def recipients(self) -> list[str]:
