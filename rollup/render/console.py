@@ -168,13 +168,15 @@ def print_history(console: Console, unit: Unit, year: int, entries: list[History
     if not entries:
         console.print(f"台账中没有{unit.name} {year} 年度的报告")
         return
-    console.print(f"[bold]{unit.name} {year} 年度报告的版本[/bold]（共 {len(entries)} 版，以最新一版为准）")
+    counted = next((n for n, e in enumerate(entries, start=1) if e.counted), None)
+    which = f"上次汇总以第 {counted} 版为准" if counted else "上次汇总未计入任何一版"
+    console.print(f"[bold]{shown(unit.name)} {year} 年度报告的版本[/bold]（共 {len(entries)} 版，{which}）")
     edition = editions().get(entries[-1].version.edition or "")
     for number, entry in enumerate(entries, start=1):
         v = entry.version
         errors = sum(f.is_error for f in v.findings)
         source = RECEIVED_FROM.get(v.received_from, v.received_from)
-        counts = "（上次汇总以此版为准）" if entry.counted else ""
+        counts = "（上次汇总以此版为准）" if entry.counted else (f"（{entry.left_out}）" if entry.left_out else "")
         console.print(
             f"第 {number} 版：{'、'.join(entry.names)}，收到 {v.received_at:%Y-%m-%d %H:%M}（{source}），"
             f"{'有错误 ' + str(errors) + ' 个' if errors else '无错误'}，警告 {len(v.findings) - errors} 个{counts}"
