@@ -298,3 +298,25 @@ def test_an_abolished_units_report_is_the_same_finding_in_check_and_in_status(of
     assert words in found.reason
     shown = runner.invoke(app, ["status", "--config", str(config)])
     assert words in shown.output
+
+
+def test_rates_are_given_only_for_categories_that_have_units_and_never_as_0_of_0():
+    from rich.console import Console
+
+    from rollup.render.console import print_status
+    from rollup.roster import Unit
+    from rollup.status import StatusReport, UnitStatus
+
+    county = Unit(id="X1", name="永嘉县", category="县市区", active_until=2019)
+    city = Unit(id="X2", name="市发改委", category="市直部门")
+    units = tuple(UnitStatus(u, Standing.MISSING, date(2020, 1, 31), None, 5) for u in (city, county) if u.active(2019))
+    report = StatusReport("温州市", 2019, date(2020, 2, 5), units)
+    assert list(report.counts) == ["合计", "市直部门"]
+    console = Console(record=True, width=200)
+    print_status(console, report)
+    text = console.export_text()
+    assert "0/0" not in text and "市直部门：应报 1 家，报送率 0.0%（0/1）" in text and "县市区" not in text
+    nobody = Console(record=True, width=200)
+    print_status(nobody, StatusReport("温州市", 2019, date(2020, 2, 5), ()))
+    text = nobody.export_text()
+    assert "合计：本年度没有应报单位" in text and "0/0" not in text
