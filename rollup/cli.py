@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import track
 
 from rollup import notify, pipeline
+from rollup.clitext import ChineseTyper
 from rollup.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from rollup.demo.sample import demo, load_city, write_sample_inbox, write_sample_receipts
 from rollup.forms import edition_for_year
@@ -36,7 +37,7 @@ from rollup.render.contract import submission_contract
 from rollup.render.template import write_templates
 from rollup.roster import Roster, Unit, load_roster
 
-app = typer.Typer(
+app = ChineseTyper(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
     no_args_is_help=True,
     add_completion=False,
@@ -44,8 +45,10 @@ app = typer.Typer(
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
-YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", metavar="路径", help="配置文件路径。")]
+YearOption = Annotated[
+    int | None, typer.Option("--year", "-y", metavar="年度", help="报告年度（默认取配置文件中的 year）。")
+]
 
 
 def _day(text: str) -> date:
@@ -61,14 +64,19 @@ def _moment(text: str) -> datetime:
 
 AsOfOption = Annotated[
     date | None,
-    typer.Option("--as-of", parser=_day, metavar="DATE", help="按这一天评估报送情况（默认今天），如 2020-02-01。"),
+    typer.Option(
+        "--as-of",
+        parser=_day,
+        metavar="日期",
+        help="按这一天评估报送情况（默认取配置文件中的 as_of，否则为今天），如 2020-02-01。",
+    ),
 ]
 ReceivedAtOption = Annotated[
     datetime | None,
     typer.Option(
         "--received-at",
         parser=_moment,
-        metavar="DATE",
+        metavar="日期",
         help='本次首次见到的文件按此时间登记为收到时间（默认取文件修改时间），如 2020-01-20 或 "2020-01-20 15:30"。',
     ),
 ]
@@ -77,6 +85,11 @@ ReceivedAtOption = Annotated[
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class CsvFormat(StrEnum):
+    zh = "zh"
+    codes = "codes"
 
 
 @contextmanager
@@ -145,13 +158,26 @@ def consolidate(
     send: Annotated[
         bool, typer.Option("--send", help="汇总后把缺报情况邮件发给配置文件 notify 一节的 recipients。")
     ] = False,
+    csv_format: Annotated[
+        CsvFormat,
+        typer.Option(
+            "--csv-format",
+            help="明细数据.csv 的表头：zh 为中文（默认），codes 为供程序读取的英文代码 unit,code,value,mark,note。",
+        ),
+    ] = CsvFormat.zh,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/（含缺报情况.eml），并给出报送率、及时率。"""
     settings = _settings(config)
     with _user_errors():
         result = pipeline.run(
-            settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=_progress
+            settings,
+            year,
+            as_of=as_of,
+            received_at=received_at,
+            exclude_invalid=exclude_invalid,
+            progress=_progress,
+            csv_format=str(csv_format),
         )
     print_consolidation(console, result.consolidation, result.outputs, result.status)
     console.print(f"  {result.gaps.eml}（缺报情况邮件）")
@@ -175,7 +201,7 @@ def status(
 
 @app.command()
 def history(
-    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    unit: Annotated[str, typer.Argument(metavar="单位", help="单位名称、别名或编码。")],
     year: YearOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
@@ -189,9 +215,12 @@ def history(
 
 @app.command()
 def accept(
-    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    unit: Annotated[str, typer.Argument(metavar="单位", help="单位名称、别名或编码。")],
     target: Annotated[
-        str, typer.Argument(metavar="RULE-OR-CELL", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。")
+        str,
+        typer.Argument(
+            metavar="问题代码或单元格编码", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。"
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", "-r", help="接受的理由（将显示为“已说明”）。")],
     year: YearOption = None,
@@ -251,7 +280,7 @@ def remind(
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="要校验的文件。", exists=True, dir_okay=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="文件...", help="要校验的文件。", exists=True, dir_okay=False)],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="输出格式：text 或 json。")
     ] = OutputFormat.text,

@@ -127,13 +127,15 @@ def run(
     received_at: datetime | None = None,
     exclude_invalid: bool = False,
     progress: Progress = _no_progress,
+    csv_format: str = "zh",
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
-    workbook, JSON and CSV and the gaps email (.eml) into outbox/<year>/."""
+    workbook, JSON and CSV (``csv_format``: zh or codes) and the gaps email (.eml) into
+    outbox/<year>/."""
     tracked = track(
         settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
     )
-    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
+    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status, csv_format=csv_format)
     gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
     return Result(tracked.consolidation, tracked.status, outputs, gaps)
 

@@ -57,7 +57,11 @@ def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
     data = json.loads(outputs.json.read_text(encoding="utf-8"))
     assert data["values"] == result.values and data["units"]["received"] == 74
     csv_lines = outputs.csv.read_text(encoding="utf-8-sig").splitlines()
-    assert csv_lines[0] == "unit,code,value,mark,note" and len(csv_lines) == 1 + 74 * 198
+    assert csv_lines[0] == "单位,表,行,列,单元格编码,数值,标记,备注" and len(csv_lines) == 1 + 74 * 198
+    assert "乐清市人民政府办公室,依申请表,一、本年新收,自然人,B.1.natural," in "\n".join(csv_lines)
+    machine = write_outputs(result, settings.outbox, tracked.status, csv_format="codes").csv
+    codes = machine.read_text(encoding="utf-8-sig").splitlines()
+    assert codes[0] == "unit,code,value,mark,note" and len(codes) == 1 + 74 * 198
 
 
 def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_74):

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
+from rollup.forms import Edition
 from rollup.outputs import write_atomically, write_text_atomically
 from rollup.render.detail import SHEET as DETAIL_SHEET
 from rollup.render.detail import write_detail
@@ -29,7 +30,9 @@ class Outputs:
     csv: Path
 
 
-def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> Outputs:
+def write_outputs(result: Consolidation, outbox: Path, status: StatusReport, *, csv_format: str = "zh") -> Outputs:
+    """Write the workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
+    ``csv_format="codes"`` the machine-readable variant) into outbox/<year>/."""
     folder = Path(outbox) / str(result.year)
     stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
     data = consolidated_json(result, status)
@@ -37,7 +40,8 @@ def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> 
         workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
         json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
         csv=write_atomically(
-            folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")
+            folder / "明细数据.csv",
+            lambda tmp: long_frame(result, csv_format).to_csv(tmp, index=False, encoding="utf-8-sig"),
         ),
     )
 
@@ -99,15 +103,43 @@ def counts_contract(counts: Counts) -> dict[str, object]:
     }
 
 
-def long_frame(result: Consolidation) -> pd.DataFrame:
+CSV_FORMATS = ("zh", "codes")
+MARK_WORDS = {"blank": "空白", "not_applicable": "不适用"}
+
+
+def csv_text(value: str) -> str:
+    """Text from a unit's file or the roster as it goes into the CSV (one place to harden it)."""
+    return value
+
+
+def long_frame(result: Consolidation, csv_format: str = "zh") -> pd.DataFrame:
     """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
-    not_applicable, or empty for a written number) and note, so a 0 keeps what it was."""
-    rows = [
+    not_applicable, or empty for a written number) and note, so a 0 keeps what it was. Headers
+    and marks in Chinese, with the table, row and column in the form's words beside the code;
+    ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``."""
+    if csv_format not in CSV_FORMATS:
+        raise ValueError(f"明细数据.csv 的格式应为 {' 或 '.join(CSV_FORMATS)}，而不是“{csv_format}”")
+    edition = result.edition
+    lines = [
         (report.unit.name, code, value, s.marks.get(code, ""), s.notes.get(code, ""))
         for report, s in result.summed
         for code, value in s.values.items()
     ]
-    return pd.DataFrame(rows, columns=["unit", "code", "value", "mark", "note"], dtype=object)
+    if csv_format == "codes":
+        codes = [(csv_text(unit), code, value, mark, csv_text(note)) for unit, code, value, mark, note in lines]
+        return pd.DataFrame(codes, columns=["unit", "code", "value", "mark", "note"], dtype=object)
+    rows = [
+        (csv_text(unit), *_place(edition, code), code, value, MARK_WORDS.get(mark, mark), csv_text(note))
+        for unit, code, value, mark, note in lines
+    ]
+    return pd.DataFrame(rows, columns=["单位", "表", "行", "列", "单元格编码", "数值", "标记", "备注"], dtype=object)
+
+
+def _place(edition: Edition, code: str) -> tuple[str, str, str]:
+    cell = edition.cell_index.get(code)
+    if cell is None:
+        return "", "", ""
+    return edition.table(cell.table).name, cell.row.name, cell.column.header
 
 
 def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbook:
