@@ -194,3 +194,35 @@ def test_a_unit_without_email_is_listed_not_written(tmp_path, ledger):
     plan = plan_reminders(StatusReport("乐清市", 2019, AS_OF, (nomail,)), settings, ledger, now=datetime(2020, 2, 10))
     assert plan.letters == () and plan.no_email == (nomail,)
     assert not (tmp_path / "outbox" / "2019" / "提醒").exists()
+
+
+def test_the_gaps_email_shows_rates_and_standings_as_an_inline_picture(tmp_path, report):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from rollup.notify.chart import chinese_fonts
+
+    assert chinese_fonts(), "the test machine has a Chinese font (fonts-noto-cjk)"
+    settings = settings_for(tmp_path, tmp_path / "inbox")
+    message = message_from_bytes(write_gaps(report, settings).eml.read_bytes(), policy=policy.default)
+    html = message.get_body(("html",))
+    (picture,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert picture["Content-ID"] == "<chart@rollup>" and 'src="cid:chart@rollup"' in html.get_content()
+    assert list(message.iter_attachments()) == []  # inline, not an attachment to open
+    image = Image.open(BytesIO(picture.get_content()))
+    assert (
+        image.format == "PNG"
+        and image.size[0] >= 600
+        and len(image.convert("RGB").getcolors(maxcolors=100000) or ()) > 10
+    )
+
+
+def test_without_a_chinese_font_the_email_goes_without_the_picture(tmp_path, report, monkeypatch):
+    from rollup.notify import chart
+
+    monkeypatch.setattr(chart, "FONTS", ("没有这种字体",))
+    settings = settings_for(tmp_path, tmp_path / "inbox")
+    message = message_from_bytes(write_gaps(report, settings).eml.read_bytes(), policy=policy.default)
+    assert not [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert "cid:" not in message.get_body(("html",)).get_content()

@@ -4,6 +4,7 @@ subject and a ``Document`` built from a ``StatusReport``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from rollup.findings import catalogue, finding_rows
@@ -56,10 +57,12 @@ def gaps_subject(report: StatusReport) -> str:
     return head + f"未报{counts.missing}家、迟报{counts.late}家、待更正{counts.to_correct}家"
 
 
-def gaps_document(report: StatusReport, *, attached: str | None = None) -> Document:
-    """The office's overview: rates, then each list the office has to act on."""
+def gaps_document(report: StatusReport, *, attached: str | None = None, picture: str | None = None) -> Document:
+    """The office's overview: rates (with the picture whose alt text is ``picture``, if any), then
+    each list the office has to act on."""
     edition = _edition(report)
-    sections = [_rates_section(report), _balance_section(report), _missing_section(report), _late_section(report)]
+    rates = replace(_rates_section(report), picture=picture)
+    sections = [rates, _balance_section(report), _missing_section(report), _late_section(report)]
     to_correct = report.with_standing(Standing.TO_CORRECT)
     if to_correct:
         sections.append(Section(f"待更正（{len(to_correct)}家）", ("以下单位报送的报告有错误，需退回更正：",)))

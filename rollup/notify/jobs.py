@@ -12,6 +12,8 @@ from pathlib import Path
 
 from rollup.config import Settings, SmtpSettings
 from rollup.ledger import Ledger
+from rollup.notify.chart import ALT as CHART_ALT
+from rollup.notify.chart import status_chart
 from rollup.notify.compose import (
     CHASE,
     GAPS,
@@ -39,12 +41,14 @@ def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | Non
     """Compose the gaps email (with the consolidated workbook attached when configured and
     present) and write it to outbox/<Y>/缺报情况.eml."""
     attach = workbook if workbook is not None and settings.notify.attach_workbook and workbook.is_file() else None
+    picture = status_chart(report)
     message = build_message(
         gaps_subject(report),
-        gaps_document(report, attached=attach.name if attach else None),
+        gaps_document(report, attached=attach.name if attach else None, picture=CHART_ALT if picture else None),
         sender=settings.smtp.sender if settings.smtp else None,
         recipients=settings.notify.recipients,
         attachments=(attach,) if attach else (),
+        picture=picture,
     )
     return _written(Letter(GAPS, None, message), gaps_eml_path(settings, report.year))
 

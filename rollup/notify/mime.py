@@ -18,7 +18,7 @@ from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 from urllib.parse import quote
 
-from rollup.notify.layout import Document, to_html, to_text
+from rollup.notify.layout import PICTURE_ID, Document, to_html, to_text
 from rollup.outputs import write_atomically
 
 POLICY = policy.SMTP.clone(refold_source="none")
@@ -61,7 +61,10 @@ def build_message(
     sender: str | None,
     recipients: list[str],
     attachments: tuple[Path, ...] = (),
+    picture: bytes | None = None,
 ) -> EmailMessage:
+    """Plain text with an HTML alternative (showing ``picture``, a PNG, inline where the document
+    places it), and the ``attachments``."""
     message = EmailMessage(policy=POLICY)
     message["Subject"] = subject
     message["From"] = sender or NO_SENDER
@@ -70,6 +73,10 @@ def build_message(
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(to_text(document))
     message.add_alternative(to_html(document), subtype="html")
+    if picture is not None:
+        html = message.get_body(("html",))
+        assert html is not None
+        html.add_related(picture, maintype="image", subtype="png", cid=f"<{PICTURE_ID}>", filename="chart.png")
     if attachments:
         message.make_mixed()
     for path in attachments:
