@@ -211,3 +211,19 @@ def test_every_output_is_created_as_the_users_other_files_are(sample):
     os.umask(mask)
     files = [folder / WORKBOOK, folder / "汇总数据.json", folder / "明细数据.csv", folder / "缺报情况.eml"]
     assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~mask}
+
+
+def test_accepted_findings_are_named_with_the_offices_reason_where_the_city_table_breaks(tmp_path):
+    config = shipped_config(tmp_path)
+    options = ["--config", str(config)]
+    assert runner.invoke(app, ["status", *options]).exit_code == 0
+    accepted = runner.invoke(
+        app, ["accept", "住建局", "B.3.7.natural", "--reason", "跨年度合并办理，经核实属实", *options]
+    )
+    assert accepted.exit_code == 0 and "已接受 3 个问题" in accepted.output, accepted.output
+    result = runner.invoke(app, ["consolidate", *options])
+    assert result.exit_code == 0, result.output
+    assert "汇总表校验：不平衡" in result.output and "（已说明：跨年度合并办理，经核实属实）" in result.output
+    assert "待更正 0 家" in result.output
+    data = json.loads((tmp_path / "outbox" / "2019" / "汇总数据.json").read_text(encoding="utf-8"))
+    assert {c["accepted"] for f in data["findings"] for c in f["causes"]} == {"跨年度合并办理，经核实属实"}
