@@ -79,6 +79,12 @@ def test_the_city_table_says_everywhere_that_it_does_not_add_up_because_of_one_u
     cover = cover_text(folder / WORKBOOK)
     assert "不平衡" in cover and f"原因是计入了报告有错误的单位：{HOUSING}" in cover
     assert "填报说明" not in cover and "联系人" not in cover
+    book = openpyxl.load_workbook(folder / WORKBOOK)
+    filled = {
+        c.fill.fgColor.rgb for s in ("主动公开", "依申请公开", "复议诉讼") for row in book[s].iter_rows() for c in row
+    }
+    assert not any(str(rgb).endswith("FFF2CC") for rgb in filled)  # no input colour: it is not a form to fill in
+    assert not any(book[s].data_validations.dataValidation for s in ("主动公开", "依申请公开", "复议诉讼"))
     assert f"71 家，其中待更正（报告有错误）1 家：{HOUSING}" in cover
     checked = list(openpyxl.load_workbook(folder / WORKBOOK)["校验问题"].iter_rows(values_only=True))
     header = checked[0]

@@ -153,11 +153,12 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
     )
     write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
     checked = workbook.create_sheet("校验问题")
-    frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",))
+    frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text)
     sheet = workbook.create_sheet("报送情况")
-    frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"))
+    frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"), text=sheet_text)
     rates_chart(sheet, len(status.counts))
-    frame_sheet(sheet, status_frame(result, status), at=CHART_ROWS + len(status.counts) + 3, widths=STATUS_WIDTHS)
+    start = CHART_ROWS + len(status.counts) + 3
+    frame_sheet(sheet, status_frame(result, status), at=start, widths=STATUS_WIDTHS, text=sheet_text)
     for sheet in workbook.worksheets:
         set_footer(sheet)
     return workbook

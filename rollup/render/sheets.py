@@ -5,7 +5,7 @@ native chart of 报送率 and 及时率 by category."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
@@ -34,16 +34,19 @@ def frame_sheet(
     widths: Mapping[str, float] | None = None,
     hidden: Iterable[str] = (),
     percent: Iterable[str] = (),
+    text: Callable[[str], object] = str,
 ) -> int:
     """Write ``frame`` from row ``at`` (its header there, repeated on every printed page, and
-    frozen when it is the sheet's first table); return the header's row."""
+    frozen when it is the sheet's first table); return the header's row. Every text goes through
+    ``text`` (how the output writes text that may come from a unit's file)."""
     header = at
     for index, name in enumerate(frame.columns, start=1):
         head = sheet.cell(header, index, name)
         head.font, head.alignment, head.border, head.fill = _BOLD, _HEAD, _BORDER, _HEADER_FILL
     for offset, values in enumerate(frame.itertuples(index=False), start=1):
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(header + offset, index, None if pd.isna(value) else value)
+            cell = sheet.cell(header + offset, index)
+            cell.value = text(value) if isinstance(value, str) else None if pd.isna(value) else value  # type: ignore[assignment]
             cell.font, cell.alignment, cell.border = _FONT, _WRAP, _BORDER
     for index, name in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
