@@ -41,7 +41,7 @@ def test_consolidate_end_to_end(project):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
+    assert "应报单位 74 家" in result.output and "已报 73 家" in result.output
     assert "未报送 1 家：\n  柳市镇（已逾期 3 天" in result.output
     assert "报送率 98.6%（73/74）" in result.output
     assert "本年新收申请" in result.output

@@ -28,10 +28,8 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     console.print(
         f"[bold]{result.region} {result.year} 年度政府信息公开工作年度报告汇总[/bold]（{result.edition.name}）"
     )
-    console.print(
-        f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}），"
-        f"已收到 {len(result.received)} 家，未报送 {len(result.missing)} 家"
-    )
+    # the counts themselves come once, from print_status (one definition for every output)
+    console.print(f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}）")
     print_status(console, status, title=False)
     if result.other_years:
         console.print(f"收件箱中另有其他年度的文件 {len(result.other_years)} 个，本次未汇总")
