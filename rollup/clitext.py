@@ -130,7 +130,7 @@ _TYPES = {
 
 
 def _display_type(self: Any, ctx: Any) -> str | None:
-    shown = _english_display_type(self, ctx)
+    shown = _english_display_type(self, ctx)  # type: ignore[misc]
     if shown is None or not (shown.startswith("<") and shown.endswith(">")):
         return shown
     kind = shown[1:-1]
@@ -146,8 +146,12 @@ def _print_error(error: Any) -> None:
     _print_english_error(error)
 
 
-_english_display_type = typer_core._TyperParameter.display_type
-setattr(typer_core._TyperParameter, "display_type", _display_type)  # noqa: B010  (typer's own class)
+# typer's parameter class and its display_type are internal: where a typer version lacks them,
+# the kinds of values simply stay in English.
+_parameter = getattr(typer_core, "_TyperParameter", None)
+_english_display_type = getattr(_parameter, "display_type", None)
+if _parameter is not None and _english_display_type is not None:
+    setattr(_parameter, "display_type", _display_type)  # noqa: B010
 _print_english_error = rich_utils.rich_format_error
 for _name, _words in _TITLES.items():
     setattr(rich_utils, _name, _words)
