@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from rollup.findings import Finding
@@ -105,7 +105,9 @@ def consolidate(
             unmatched.append(submission)
         else:
             by_unit[submission.unit_id].append(submission)
-    reports = tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, order) for unit in roster)
+    reports = _same_figures(
+        tuple(_unit_report(unit, by_unit.get(unit.id, []), exclude_invalid, order) for unit in roster)
+    )
     counted = [(r.unit, r.submission) for r in reports if r.counted and r.submission is not None]
     return Consolidation(
         region=roster.region,
@@ -143,6 +145,40 @@ def _unit_report(
         older="、".join(s.file.name for s in older),
     )
     return UnitReport(unit, newest.with_findings([note]), tuple(older), counted)
+
+
+# Many small units report nothing at all, or next to nothing; figures identical down to the last
+# cell say "copied" only when there are enough of them.
+MIN_FIGURES_FOR_COPY = 5
+
+
+def _same_figures(reports: tuple[UnitReport, ...]) -> tuple[UnitReport, ...]:
+    """Each unit's report whose figures are identical to another unit's gets a warning naming the
+    other's file: one unit's report sent under another's name is counted twice otherwise."""
+    groups: dict[tuple, list[UnitReport]] = defaultdict(list)
+    for report in reports:
+        s = report.submission
+        if s is not None and sum(1 for v in s.values.values() if v) >= MIN_FIGURES_FOR_COPY:
+            groups[tuple(sorted(s.values.items()))].append(report)
+    twins = {id(r): group for group in groups.values() if len(group) > 1 for r in group}
+    return tuple(_with_twins(r, twins[id(r)]) if id(r) in twins else r for r in reports)
+
+
+def _with_twins(report: UnitReport, group: list[UnitReport]) -> UnitReport:
+    assert report.submission is not None
+    notes = [
+        Finding.of(
+            "duplicate_figures",
+            file=report.submission.file.name,
+            unit=report.unit.name,
+            source=report.submission.file.name,
+            other_unit=other.unit.name,
+            other_file=other.submission.file.name,
+        )
+        for other in group
+        if other is not report and other.submission is not None
+    ]
+    return replace(report, submission=report.submission.with_findings(notes))
 
 
 def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Number]:

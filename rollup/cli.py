@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import track
 
 from rollup import notify, pipeline
+from rollup.clitext import ChineseTyper
 from rollup.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from rollup.demo.sample import demo, load_city, write_sample_inbox, write_sample_receipts
 from rollup.forms import edition_for_year
@@ -38,7 +39,7 @@ from rollup.render.contract import submission_contract
 from rollup.render.template import write_templates
 from rollup.roster import Roster, Unit, load_roster
 
-app = typer.Typer(
+app = ChineseTyper(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
     no_args_is_help=True,
     add_completion=False,
@@ -58,8 +59,10 @@ def _quiet_libraries() -> None:
         root.addHandler(logging.NullHandler())
 
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="配置文件路径。")]
-YearOption = Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认取配置文件中的 year）。")]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", metavar="路径", help="配置文件路径。")]
+YearOption = Annotated[
+    int | None, typer.Option("--year", "-y", metavar="年度", help="报告年度（默认取配置文件中的 year）。")
+]
 
 
 def _day(text: str) -> date:
@@ -75,14 +78,19 @@ def _moment(text: str) -> datetime:
 
 AsOfOption = Annotated[
     date | None,
-    typer.Option("--as-of", parser=_day, metavar="DATE", help="按这一天评估报送情况（默认今天），如 2020-02-01。"),
+    typer.Option(
+        "--as-of",
+        parser=_day,
+        metavar="日期",
+        help="按这一天评估报送情况（默认取配置文件中的 as_of，否则为今天），如 2020-02-01。",
+    ),
 ]
 ReceivedAtOption = Annotated[
     datetime | None,
     typer.Option(
         "--received-at",
         parser=_moment,
-        metavar="DATE",
+        metavar="日期",
         help='本次首次见到的文件按此时间登记为收到时间（默认取文件修改时间），如 2020-01-20 或 "2020-01-20 15:30"。',
     ),
 ]
@@ -91,6 +99,11 @@ ReceivedAtOption = Annotated[
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class CsvFormat(StrEnum):
+    zh = "zh"
+    codes = "codes"
 
 
 @contextmanager
@@ -159,13 +172,26 @@ def consolidate(
     send: Annotated[
         bool, typer.Option("--send", help="汇总后把缺报情况邮件发给配置文件 notify 一节的 recipients。")
     ] = False,
+    csv_format: Annotated[
+        CsvFormat,
+        typer.Option(
+            "--csv-format",
+            help="明细数据.csv 的表头：zh 为中文（默认），codes 为供程序读取的英文代码 unit,code,value,mark,note。",
+        ),
+    ] = CsvFormat.zh,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/（含缺报情况.eml），并给出报送率、及时率。"""
     settings = _settings(config)
     with _user_errors():
         result = pipeline.run(
-            settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=_progress
+            settings,
+            year,
+            as_of=as_of,
+            received_at=received_at,
+            exclude_invalid=exclude_invalid,
+            progress=_progress,
+            csv_format=str(csv_format),
         )
     print_consolidation(console, result.consolidation, result.outputs, result.status)
     console.print(f"  {result.report}（本级年度报告草稿，Word）")
@@ -190,7 +216,7 @@ def status(
 
 @app.command()
 def history(
-    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    unit: Annotated[str, typer.Argument(metavar="单位", help="单位名称、别名或编码。")],
     year: YearOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
@@ -204,9 +230,12 @@ def history(
 
 @app.command()
 def accept(
-    unit: Annotated[str, typer.Argument(help="单位名称、别名或编码。")],
+    unit: Annotated[str, typer.Argument(metavar="单位", help="单位名称、别名或编码。")],
     target: Annotated[
-        str, typer.Argument(metavar="RULE-OR-CELL", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。")
+        str,
+        typer.Argument(
+            metavar="问题代码或单元格编码", help="问题代码（如 blank_cell）或单元格编码（如 B.3.7.natural）。"
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", "-r", help="接受的理由（将显示为“已说明”）。")],
     year: YearOption = None,
@@ -264,12 +293,13 @@ def remind(
     force: Annotated[bool, typer.Option("--force", help="间隔期内已提醒过的单位也再次发送。")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """提醒各单位：未报送的发催报邮件，待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
+    """提醒各单位：未报送的发催报邮件（附该单位的填报模板），待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
     settings = _settings(config)
     with _user_errors():
         report = pipeline.track(settings, year, as_of=as_of, progress=_progress).status
+        templates = pipeline.chase_templates(settings, report)
     with _user_errors(kept=f"提醒邮件均未发送，已保存在 {notify.reminder_folder(settings, report.year)}"):
-        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force)
+        plan, deliveries = notify.remind(report, settings, dry_run=dry_run, force=force, templates=templates)
     print_reminder_plan(console, plan, interval_days=settings.notify.reminder_interval_days, dry_run=dry_run)
     print_deliveries(console, deliveries)
     raise typer.Exit(1 if any(d.error for d in deliveries) else 0)
@@ -277,7 +307,7 @@ def remind(
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="要校验的文件。", exists=True, dir_okay=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="文件...", help="要校验的文件。", exists=True, dir_okay=False)],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="输出格式：text 或 json。")
     ] = OutputFormat.text,

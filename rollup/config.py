@@ -94,6 +94,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     region: str = Field(min_length=1)
     year: int = Field(ge=2008, le=2100)
+    # The day runs are evaluated as of when --as-of is not given (default: today). The sample sets
+    # it so that its days late and overdue are the same on every checkout.
+    as_of: date | None = None
     deadlines: dict[int, date] = {}
     paths: Paths = Paths()
     smtp: SmtpSettings | None = None

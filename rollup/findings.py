@@ -59,6 +59,12 @@ _RULES = (
         "填报单位不在单位名册中",
         "填报单位“{unit_text}”不在单位名册中，请核对单位名称或在名册中补充别名",
     ),
+    Rule(
+        "inactive_unit",
+        ERROR,
+        "填报单位在该年度不在名册中（已停用或尚未启用）",
+        "{unit_name}{when}，{year} 年度不再报送或尚不报送，报告未计入（单位更名的，请在名册中把旧名称填为新单位的别名）",
+    ),
     Rule("no_year", ERROR, "未填写报告年度", "未填写报告年度（或填写的不是年份）"),
     Rule("wrong_year", ERROR, "报告年度不是本次汇总的年度", "报告年度为 {actual} 年，本次汇总的是 {expected} 年度"),
     Rule(
@@ -72,6 +78,18 @@ _RULES = (
         WARNING,
         "同一单位报送了多份，以最新一份为准",
         "{unit_name}报送了 {count} 份，以最新的 {newest} 为准，未计入：{older}",
+    ),
+    Rule(
+        "name_mismatch",
+        WARNING,
+        "文件名与报告中的填报单位不一致",
+        "文件名“{file}”指{file_unit}，报告中的填报单位却是{cover_unit}；已按填报单位计为{cover_unit}的报告，请核实是否报错了文件",
+    ),
+    Rule(
+        "duplicate_figures",
+        WARNING,
+        "两个单位的报告数字完全相同",
+        "与{other_unit}的报告（{other_file}）数字完全相同，请核实是否把其他单位的报告当作本单位的报送",
     ),
     Rule(
         "no_text_layer",
@@ -131,6 +149,10 @@ _RULES = (
         "标题为 {expected} 年度，统计期限为 {actual} 年 1 月 1 日至 {period_end} 年 12 月 31 日，请单位核实报告年度",
     ),
 )
+
+
+# Findings about which unit a file stands for: always listed on the console, never only counted.
+IDENTITY_RULES = frozenset({"name_mismatch", "duplicate_figures", "duplicate_submission"})
 
 
 @cache

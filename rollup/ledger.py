@@ -113,7 +113,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (year, unit_id)
     );
     """,
-    # 4: a report's words outside its tables, to find text repeated from last year's report;
+    # 4: what a reminder was about (a digest of the errors a 退回更正 listed), so that new errors
+    # are sent back at once instead of waiting out the interval of the last reminder
+    """
+    ALTER TABLE messages ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+    """,
+    # 5: a report's words outside its tables, to find text repeated from last year's report;
     # the region's own figures of each year's last run, for the year-over-year view
     """
     CREATE TABLE texts (
@@ -510,20 +515,34 @@ class Ledger:
         subject: str,
         sent_at: datetime,
         eml: str | None,
+        topic: str = "",
     ) -> None:
-        """Record one message actually sent (kind "gaps", "催报" or "退回更正")."""
+        """Record one message actually sent (kind "gaps", "催报" or "退回更正"; ``topic``: what it
+        was about, see ``last_message``)."""
         with self._db:
             self._db.execute(
-                "INSERT INTO messages (year, unit_id, kind, recipients, subject, sent_at, eml) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (year, unit_id, kind, json.dumps(list(recipients), ensure_ascii=False), subject, _iso(sent_at), eml),
+                "INSERT INTO messages (year, unit_id, kind, recipients, subject, sent_at, eml, topic)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    year,
+                    unit_id,
+                    kind,
+                    json.dumps(list(recipients), ensure_ascii=False),
+                    subject,
+                    _iso(sent_at),
+                    eml,
+                    topic,
+                ),
             )
 
-    def last_message(self, *, year: int, unit_id: str | None, kind: str) -> datetime | None:
-        """When a message of ``kind`` was last sent for ``year`` to ``unit_id`` (None: the gaps email)."""
-        row = self._db.execute(
-            "SELECT max(sent_at) AS last FROM messages WHERE year = ? AND unit_id IS ? AND kind = ?",
-            (year, unit_id, kind),
-        ).fetchone()
+    def last_message(self, *, year: int, unit_id: str | None, kind: str, topic: str | None = None) -> datetime | None:
+        """When a message of ``kind`` was last sent for ``year`` to ``unit_id`` (None: the gaps
+        email), about ``topic`` (None: about anything)."""
+        query = "SELECT max(sent_at) AS last FROM messages WHERE year = ? AND unit_id IS ? AND kind = ?"
+        params: tuple[object, ...] = (year, unit_id, kind)
+        if topic is not None:
+            query, params = query + " AND topic = ?", (*params, topic)
+        row = self._db.execute(query, params).fetchone()
         return datetime.fromisoformat(row["last"]) if row["last"] else None
 
 

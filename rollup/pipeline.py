@@ -6,6 +6,7 @@ consolidate, report every unit's standing (``track``), then write the outputs an
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
 from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
+from rollup.render.template import write_templates
 from rollup.render.word import write_region_report
 from rollup.reuse import Reuse, most_alike, reuse
 from rollup.roster import Roster, Unit, load_roster
@@ -40,13 +42,27 @@ def _no_progress(paths: list[Path]) -> Iterable[Path]:
 
 
 def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
-    """Submissions for ``year``: files directly in the inbox (any year) and files in its
-    per-year subfolder ``inbox/<year>/`` (that year only)."""
+    """Submissions for ``year``: files in the inbox and in any of its subfolders (any year, as
+    clerks file them: ``inbox/乡镇/龙西乡.xlsx``), and files in its per-year subfolder
+    ``inbox/<year>/`` (that year only); other years' folders are left for their runs, hidden
+    folders and system or lock files are never read."""
     inbox = Path(inbox)
-    flat = sorted(p for p in inbox.iterdir() if is_candidate(p)) if inbox.is_dir() else []
-    folder = inbox / str(year)
-    dated = sorted(p for p in folder.rglob("*") if is_candidate(p)) if folder.is_dir() else []
+    if not inbox.is_dir():
+        return [], []
+    flat, dated = [], []
+    for path in sorted(inbox.rglob("*")):
+        parts = path.relative_to(inbox).parts
+        if any(part.startswith(".") for part in parts[:-1]) or not is_candidate(path):
+            continue
+        top = parts[0] if len(parts) > 1 else ""
+        if top == str(year):
+            dated.append(path)
+        elif not _YEAR_FOLDER.fullmatch(top):
+            flat.append(path)
     return flat, dated
+
+
+_YEAR_FOLDER = re.compile(r"(19|20)\d\d")
 
 
 def inbox_state(inbox: Path, year: int) -> str:
@@ -79,9 +95,10 @@ def read_inbox(
     progress: Progress = _no_progress,
     last_year: Mapping[str, LastYear] | None = None,
 ) -> tuple[list[Submission], list[Submission]]:
-    """Every submission in the inbox for ``year``, validated (against each unit's report of the
-    year before where ``last_year`` has it), and the flat files that say another year (left for
-    that year's run)."""
+    """Every submission in the inbox for ``year``, validated against the whole ``roster`` (a
+    unit not expected that year is told apart from one not on the roster at all) and against each
+    unit's report of the year before where ``last_year`` has it, and the flat files that say
+    another year (left for that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
     read = {path: read_submission(path) for path in progress(flat + dated)}
     elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
@@ -130,15 +147,17 @@ def run(
     received_at: datetime | None = None,
     exclude_invalid: bool = False,
     progress: Progress = _no_progress,
+    csv_format: str = "zh",
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
-    workbook, JSON and CSV, the region's report drafted in Word and the gaps email (.eml) into
+    workbook, JSON and CSV (``csv_format``: zh or codes), the region's report drafted in Word and
+    the gaps email (.eml) into
     outbox/<year>/."""
     tracked = track(
         settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
     )
     result = tracked.consolidation
-    outputs = write_outputs(result, settings.outbox, tracked.status)
+    outputs = write_outputs(result, settings.outbox, tracked.status, csv_format=csv_format)
     with Ledger.open(settings.ledger_path) as ledger:
         last = ledger.last_run(result.year - 1)
     report = write_region_report(result, settings.outbox, last=last.values if last else None)
@@ -156,16 +175,18 @@ def track(
     progress: Progress = _no_progress,
 ) -> Tracked:
     """Record every submission in the inbox in the ledger (received time fixed on first sight),
-    consolidate the newest version of each unit received by ``as_of`` (default today), report
+    consolidate the newest version of each unit received by ``as_of`` (default: the config's
+    ``as_of``, else today), report
     every expected unit's standing, and remember the run in the ledger."""
     year = year or settings.year
-    as_of = as_of or date.today()
-    roster = expected_roster(settings, year)
+    as_of = as_of or settings.as_of or date.today()
+    everyone = load_roster(settings.roster_path, settings.region)
+    roster = everyone.for_year(year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
     state = inbox_state(settings.inbox, year)
     with Ledger.open(settings.ledger_path) as ledger:
         last_year = last_year_reports(ledger, year)
-    current, other_years = read_inbox(settings, year, roster, progress, last_year)
+    current, other_years = read_inbox(settings, year, everyone, progress, last_year)
     with Ledger.open(settings.ledger_path) as ledger:
         recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
         arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
@@ -275,13 +296,14 @@ def _record_all(
 
 def _one_file_per_content(
     submissions: list[Submission], recorded: Mapping[Path, Version]
-) -> tuple[list[Submission], list[str]]:
-    """The same content under two names is one submission: keep the name seen first."""
+) -> tuple[list[Submission], list[tuple[str, Submission]]]:
+    """The same content under two names is one submission: keep the name seen first; each copy's
+    name with the submission kept."""
     by_content: dict[str, Submission] = {}
     copies = []
     for s in sorted(submissions, key=lambda s: (recorded[s.file].id, s.file.name)):
         if recorded[s.file].sha256 in by_content:
-            copies.append(s.file.name)
+            copies.append((s.file.name, by_content[recorded[s.file].sha256]))
         else:
             by_content[recorded[s.file].sha256] = s
     return list(by_content.values()), copies
@@ -304,15 +326,14 @@ def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progr
     the ledger, each unit matched to the roster of its report's own year, so that the rules
     across years and the outlier check know what a unit reported before."""
     files = sorted({f for path in paths for f in _files_under(Path(path))})
+    roster = load_roster(settings.roster_path, settings.region)
     recorded: dict[int, list[Submission]] = {}
     refused = []
     with Ledger.open(settings.ledger_path) as ledger:
         for path in progress(files):
             submission = read_submission(path)
             if submission.year is not None:
-                submission = validate(
-                    submission, roster=expected_roster(settings, submission.year), year=submission.year
-                )
+                submission = validate(submission, roster=roster, year=submission.year)
             if submission.year is None or submission.unit_id is None:
                 refused.append(submission)
                 continue
@@ -327,6 +348,15 @@ def _files_under(path: Path) -> list[Path]:
     if path.is_dir():
         return [p for p in path.rglob("*") if is_candidate(p)]
     return [path]
+
+
+def chase_templates(settings: Settings, report: StatusReport) -> dict[str, Path]:
+    """The fill-in template of every unit with nothing received, written into
+    outbox/templates/<year>/ to go with its 催报 (by unit id)."""
+    missing = [u.unit for u in report.units if u.missing]
+    folder = settings.outbox / "templates" / str(report.year)
+    written = write_templates(edition_for_year(report.year), report.year, missing, folder)
+    return {unit.id: path for unit, path in zip(missing, written, strict=True)}
 
 
 # --- what the ledger holds ---------------------------------------------------------------------

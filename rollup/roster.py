@@ -74,6 +74,7 @@ class Roster:
         self.units = units
         self.region = region
         self.source = source
+        self._years: dict[int, Roster] = {}
         self._by_key: dict[str, Unit] = {}
         for unit in units:
             for name in (unit.name, *unit.aliases):
@@ -103,6 +104,15 @@ class Roster:
             return None
         return self._by_key.get(unit_key(name, self.region))
 
+    def named_in(self, text: str) -> list[Unit]:
+        """The units whose name or alias a text such as a file name contains (乐清市教育局（修改）
+        names 乐清市教育局), longest name first. Names of one or two characters only match whole."""
+        key = unit_key(text, self.region)
+        found = [
+            (len(name), unit) for name, unit in self._by_key.items() if name == key or (len(name) > 2 and name in key)
+        ]
+        return list(dict.fromkeys(unit for _, unit in sorted(found, key=lambda pair: -pair[0])))
+
     def find(self, text: str) -> Unit | None:
         """The unit ``text`` means: its name, an alias, or its roster id."""
         return self.match(text) or next((u for u in self.units if u.id == text.strip()), None)
@@ -112,7 +122,22 @@ class Roster:
 
     def for_year(self, year: int) -> Roster:
         """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied)."""
-        return Roster([u for u in self.units if u.active(year)], region=self.region, source=self.source)
+        if year not in self._years:
+            self._years[year] = Roster(
+                [u for u in self.units if u.active(year)], region=self.region, source=self.source
+            )
+        return self._years[year]
+
+    def lookup(self, name: str | None, year: int | None) -> tuple[Unit | None, Unit | None]:
+        """The unit a written name refers to in ``year`` (any year when None), and else the unit
+        of the roster it names that does not report that year (abolished, or not yet set up)."""
+        if year is None:
+            return self.match(name), None
+        current = self.for_year(year).match(name)
+        if current is not None:
+            return current, None
+        other = self.match(name)
+        return None, other if other is not None and not other.active(year) else None
 
     def suggest(self, text: str | None, limit: int = 3) -> tuple[str, ...]:
         """The roster names closest to ``text`` (a name a file carries, or its file name), best first."""

@@ -5,16 +5,18 @@ corrected, with the office's 报送率 and 及时率. Built from the ledger; rea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from rollup.aggregate import Consolidation
 from rollup.findings import Finding
-from rollup.forms import Number, format_number, is_cell_code, parse_cell_code
+from rollup.forms import Number, format_number, is_cell_code, place_cells
 from rollup.ledger import Version
 from rollup.model import Acceptance, Submission
 from rollup.roster import Roster, Unit
+from rollup.validate import Imbalance, check_consolidation
 
 TOTAL = "合计"
 
@@ -71,10 +73,38 @@ class UnitStatus:
 
 
 @dataclass(frozen=True)
-class Rates:
+class Counts:
+    """The office's counts over a group of units: the one definition the console, the sheets, the
+    JSON and the emails all use. 按时 and 迟报 are judged on the first version received, so
+    按时 + 迟报 = 已报 and 已报 + 未报送 = 应报; 待更正 and 已更正 are among 已报, whatever their
+    timeliness (a late unit that must correct is counted both late and to correct)."""
+
     expected: int
     received: int
     on_time: int
+    overdue: int = 0
+    to_correct: int = 0
+    corrected: int = 0
+
+    @classmethod
+    def of(cls, units: Iterable[UnitStatus]) -> Counts:
+        units = list(units)
+        return cls(
+            expected=len(units),
+            received=sum(not u.missing for u in units),
+            on_time=sum(not u.missing and not u.late for u in units),
+            overdue=sum(u.overdue for u in units),
+            to_correct=sum(u.standing is Standing.TO_CORRECT for u in units),
+            corrected=sum(u.standing is Standing.CORRECTED for u in units),
+        )
+
+    @property
+    def late(self) -> int:
+        return self.received - self.on_time
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.received
 
     @property
     def submission_rate(self) -> float:
@@ -86,12 +116,33 @@ class Rates:
         """及时率 = on time ÷ expected."""
         return self.on_time / self.expected if self.expected else 0.0
 
+    @property
+    def sentence(self) -> str:
+        """The counts in one sentence, as every output says them."""
+        overdue = f"（其中已逾期 {self.overdue} 家）" if self.overdue else ""
+        return (
+            f"应报 {self.expected} 家，已报 {self.received} 家（按时 {self.on_time} 家、迟报 {self.late} 家），"
+            f"未报送 {self.missing} 家{overdue}，待更正 {self.to_correct} 家，已更正 {self.corrected} 家"
+        )
+
 
 @dataclass(frozen=True)
 class UnmatchedFile:
     file: str
     unit_text: str | None  # what the file says its unit is
     suggestions: tuple[str, ...] = ()  # closest roster names, best first
+    reason: str = ""  # why it counts for no unit, in the words of its first error
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A file that claims a unit but does not count: an older version, or a copy of a file
+    already read; ``counted`` is the file that counts instead, ``why`` says why in words."""
+
+    file: str
+    unit: str
+    counted: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -101,9 +152,39 @@ class StatusReport:
     as_of: date
     units: tuple[UnitStatus, ...]  # every unit expected this year
     unmatched: tuple[UnmatchedFile, ...] = ()
-    duplicates: tuple[str, ...] = ()  # file names superseded by a newer version of the same unit
-    rates: dict[str, Rates] = field(default_factory=dict)  # "合计", then each category of the roster
+    superseded: tuple[Superseded, ...] = ()  # files of a unit that do not count, and why
     headlines: tuple[tuple[str, float | int], ...] = ()
+    imbalances: tuple[Imbalance, ...] = ()  # rules the consolidated tables break, and why
+    excluded: tuple[str, ...] = ()  # units left out of the sums (errors, with --exclude-invalid)
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the consolidated tables satisfy every rule of the form."""
+        return not any(i.finding.is_error for i in self.imbalances)
+
+    @property
+    def verdict(self) -> str:
+        """平衡 or 不平衡, as the console, the cover and the email say it."""
+        return "平衡" if self.balanced else "不平衡"
+
+    @property
+    def verdict_reason(self) -> str:
+        """Why the consolidated tables do or do not add up, in one sentence."""
+        left_out = f"；未计入有错误的单位：{'、'.join(self.excluded)}" if self.excluded else ""
+        if self.balanced:
+            return f"汇总表符合表内全部勾稽关系{left_out}"
+        units = list(dict.fromkeys(name for i in self.imbalances for name in i.units))
+        because = f"，原因是计入了报告有错误的单位：{'、'.join(units)}" if units else ""
+        return f"汇总表有 {len(self.imbalances)} 处不符合表内勾稽关系{because}{left_out}"
+
+    @cached_property
+    def counts(self) -> dict[str, Counts]:
+        """合计, then each category of the roster that has units this year, in roster order."""
+        return group_counts(self.units)
+
+    @property
+    def total(self) -> Counts:
+        return self.counts[TOTAL]
 
     def with_standing(self, *standings: Standing) -> list[UnitStatus]:
         return [u for u in self.units if u.standing in standings]
@@ -119,13 +200,11 @@ class StatusReport:
 
 def covers(target: str, finding: Finding) -> bool:
     """Whether an acceptance of ``target`` (a rule id, or a cell code) is about ``finding``: the
-    rule itself, or a finding on that cell, its row or its column."""
+    rule itself; or, for a cell, a finding on that cell or on a sum the cell takes part in (its
+    row's total, its column's total, the balance of its column)."""
     if not is_cell_code(target):
         return finding.rule == target
-    table, row, column = parse_cell_code(target)
-    if finding.table != table or (finding.row is None and finding.column is None):
-        return False
-    return finding.row in (None, row) and finding.column in (None, column)
+    return target in place_cells(finding.rule, finding.table, finding.row, finding.column)
 
 
 def _number(value: Number | None) -> str:
@@ -202,19 +281,13 @@ def unit_status(
     )
 
 
-def rates(units: Iterable[UnitStatus]) -> dict[str, Rates]:
-    """报送率 and 及时率, overall (合计) and for each category that has units, in roster order."""
+def group_counts(units: Iterable[UnitStatus]) -> dict[str, Counts]:
+    """The counts overall (合计) and for each category that has units, in roster order: a
+    category without units this year is not shown (no "报送率 0.0%（0/0）")."""
     units = list(units)
     categories = dict.fromkeys(u.unit.category for u in units)
     groups = {TOTAL: units} | {c: [u for u in units if u.unit.category == c] for c in categories}
-    return {
-        name: Rates(
-            expected=len(group),
-            received=sum(not u.missing for u in group),
-            on_time=sum(not u.missing and not u.late for u in group),
-        )
-        for name, group in groups.items()
-    }
+    return {name: Counts.of(group) for name, group in groups.items()}
 
 
 def status_report(
@@ -226,12 +299,12 @@ def status_report(
     versions: Mapping[str, Sequence[Version]],
     counted: Mapping[str, Version],
     acceptances: Iterable[Acceptance],
-    copies: Sequence[str] = (),
+    copies: Sequence[tuple[str, Submission]] = (),
 ) -> StatusReport:
     """Where every expected unit stands as of ``as_of``. ``versions`` are every unit's ledger
     versions of the year (bulk, by unit id), ``counted`` the version of each counted submission
     (by unit id), ``acceptances`` all of the year's; ``copies`` files whose content another name
-    already brought."""
+    already brought, with the submission read under that name."""
     accepted: dict[str, list[Acceptance]] = {}
     for acceptance in acceptances:
         accepted.setdefault(acceptance.unit_id, []).append(acceptance)
@@ -250,16 +323,37 @@ def status_report(
             )
         )
     unmatched = tuple(
-        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
+        UnmatchedFile(
+            s.file.name, s.unit, roster.suggest(s.unit or s.file.stem), s.errors[0].message if s.errors else ""
+        )
+        for s in result.unmatched
     )
-    superseded = [old.file.name for report in result.units for old in report.superseded]
+    superseded = [
+        Superseded(
+            old.file.name, r.unit.name, r.submission.file.name, f"收到较早，以较晚收到的 {r.submission.file.name} 为准"
+        )
+        for r in result.units
+        if r.submission is not None
+        for old in r.superseded
+    ]
+    names = {s.file.name: r.unit.name for r, s in result.sent}
+    superseded += [
+        Superseded(copy, names.get(s.file.name, ""), s.file.name, f"与 {s.file.name} 内容相同，是同一份报告")
+        for copy, s in copies
+    ]
+    reasons = [
+        (u.unit.name, [(f, u.reason(f)) for f in u.findings + u.accepted_findings])
+        for u, report in zip(units, result.units, strict=True)
+        if report.counted
+    ]
     return StatusReport(
         region=result.region,
         year=result.year,
         as_of=as_of,
         units=tuple(units),
         unmatched=unmatched,
-        duplicates=tuple(superseded) + tuple(copies),
-        rates=rates(units),
+        superseded=tuple(superseded),
         headlines=tuple(result.edition.headline_figures(result.values)),
+        imbalances=tuple(check_consolidation(result.edition, result.values, reasons, region=result.region)),
+        excluded=tuple(u.unit.name for u in result.excluded),
     )

@@ -6,13 +6,14 @@ by ``Edition.rule_lines``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from rollup.findings import Finding
 from rollup.forms import Edition, Number, Operand, RuleLine, cell_code, edition_for_year, editions
 from rollup.model import Submission
-from rollup.roster import Roster, unit_key
+from rollup.roster import Roster, Unit, unit_key
 
 # Sums of money may differ in the last float digits; a whole yuan is 0.0001 万元.
 _TOLERANCE = 1e-6
@@ -25,17 +26,19 @@ def validate(
     year: int | None = None,
     last_year: Mapping[str, LastYear] | None = None,
 ) -> Submission:
-    """The submission with its unit matched to the roster and every finding of the form added;
-    with ``last_year`` (each unit's report of the year before, by unit id) also the rules across
-    years, for a report of ``year``."""
-    unit = roster.match(submission.unit) if roster else None
+    """The submission with its unit matched to the roster (the units of ``year``, else of the year
+    the submission says) and every finding of the form added; with ``last_year`` (each unit's
+    report of the year before, by unit id) also the rules across years, for a report of ``year``."""
+    unit, inactive = roster.lookup(submission.unit, year or submission.year) if roster else (None, None)
     if unit is not None:
         submission = replace(
             submission,
             unit_id=unit.id,
             findings=tuple(replace(f, unit=unit.name) for f in submission.findings),
         )
-    findings = check_identity(submission, roster=roster, year=year)
+    findings = check_identity(submission, roster=roster, year=year, inactive=inactive)
+    if roster is not None and unit is not None:
+        findings += check_file_name(submission.file.name, unit, roster)
     edition = editions().get(submission.edition or "")
     if edition is not None:
         findings += check_values(edition, submission.values, sources=submission.sources)
@@ -152,20 +155,106 @@ def check_across_years(
     return findings
 
 
+# --- the consolidation, checked like a submission -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A unit's own finding on the cells of a rule the consolidation breaks; ``reason`` is the
+    office's when it accepted the finding (已说明)."""
+
+    unit: str
+    finding: Finding
+    reason: str = ""
+
+    @property
+    def words(self) -> str:
+        accepted = f"（已说明：{self.reason}）" if self.reason else ""
+        return f"{self.unit}：{self.finding.message}{accepted}"
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """A rule of the form the consolidated tables break, as a finding of the consolidation (its
+    message names the units), and the units' own findings that explain it."""
+
+    finding: Finding
+    causes: tuple[Cause, ...] = ()
+
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(c.unit for c in self.causes))
+
+
+def check_consolidation(
+    edition: Edition,
+    values: Mapping[str, Number],
+    units: Iterable[tuple[str, Sequence[tuple[Finding, str]]]],
+    *,
+    region: str = "",
+    file: str = "",
+) -> list[Imbalance]:
+    """Every rule of the form on the consolidated ``values``; each finding names the units (of
+    ``units``: name, and each of its findings with the office's reason if accepted) whose own
+    findings are about the cells of the broken rule."""
+    units = list(units)
+    found = []
+    for finding in check_values(edition, values):
+        cells = edition.cells_at(finding.rule, finding.table, finding.row, finding.column)
+        touching = [
+            Cause(name, f, reason)
+            for name, findings in units
+            for f, reason in findings
+            if cells & edition.cells_at(f.rule, f.table, f.row, f.column)
+        ]
+        # the same rule broken at the same place in a unit's report is the cause; other findings
+        # on those cells only when no unit breaks that very rule there
+        here = (finding.rule, finding.table, finding.row, finding.column)
+        same = [c for c in touching if (c.finding.rule, c.finding.table, c.finding.row, c.finding.column) == here]
+        causes = tuple(same or touching)
+        names = "、".join(dict.fromkeys(c.unit for c in causes))
+        cause = f"，涉及：{names}" if names else "，各单位报告中未发现对应的问题"
+        found.append(Imbalance(replace(finding, unit=region, file=file, message=finding.message + cause), causes))
+    return found
+
+
 def is_own_report(unit: str, region: str) -> bool:
     """The region's own government report (乐清市人民政府 for region 乐清市): a consolidation of
     this level, not one of its units."""
     return bool(region) and unit_key(unit, region) in ("人民政府", "政府")
 
 
-def check_identity(submission: Submission, *, roster: Roster | None = None, year: int | None = None) -> list[Finding]:
-    """Whose submission this is and for which year: on the roster, the year consolidated, the
-    year's edition of the form."""
+def _inactive(unit: Unit, year: int) -> Finding:
+    if unit.active_until is not None and year >= unit.active_until:
+        when = f"已于 {unit.active_until} 年停用"
+    else:
+        when = f"自 {unit.active_from} 年起才报送"
+    return Finding.of("inactive_unit", unit_name=unit.name, when=when, year=year)
+
+
+def check_file_name(file_name: str, unit: Unit, roster: Roster) -> list[Finding]:
+    """A file named after one unit whose report says it is another's (a copy sent under the wrong
+    cover, or the wrong file attached): it counts for the unit its report names, with a warning."""
+    named = roster.named_in(Path(file_name).stem)
+    if not named or unit in named:
+        return []
+    return [
+        Finding.of("name_mismatch", file=file_name, source=file_name, file_unit=named[0].name, cover_unit=unit.name)
+    ]
+
+
+def check_identity(
+    submission: Submission, *, roster: Roster | None = None, year: int | None = None, inactive: Unit | None = None
+) -> list[Finding]:
+    """Whose submission this is and for which year: on the roster (``inactive``: the roster unit
+    it names, which does not report that year), the year consolidated, the year's edition."""
     if submission.edition is None:
         return []  # nothing could be read; the reader already said why
     findings = []
     if not submission.unit:
         findings.append(Finding.of("no_unit"))
+    elif inactive is not None:
+        findings.append(_inactive(inactive, year or submission.year or 0))
     elif roster is not None and submission.unit_id is None and not is_own_report(submission.unit, roster.region):
         findings.append(Finding.of("unknown_unit", unit_text=submission.unit))
     if submission.year is None:

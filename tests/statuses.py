@@ -8,7 +8,7 @@ from conftest import REPO
 from rollup.forms import editions
 from rollup.model import Acceptance
 from rollup.roster import load_roster
-from rollup.status import Rates, Standing, StatusReport, UnitStatus, UnmatchedFile
+from rollup.status import Standing, StatusReport, Superseded, UnitStatus, UnmatchedFile
 from rollup.validate import check_values
 
 AS_OF = date(2020, 2, 10)
@@ -71,7 +71,6 @@ def six_units(findings: tuple) -> StatusReport:
         as_of=AS_OF,
         units=units,
         unmatched=(UnmatchedFile("乐清市商物局.xlsx", "乐清市商物局", ("乐清市商务局", "乐清市民政局")),),
-        duplicates=("教育-旧.xlsx",),
-        rates={"合计": Rates(6, 4, 3), "部门": Rates(5, 4, 3), "乡镇街道": Rates(1, 0, 0)},
+        superseded=(Superseded("教育-旧.xlsx", "乐清市教育局", "教育.xlsx", "收到较早，以较晚收到的 教育.xlsx 为准"),),
         headlines=(("本年新收申请", 1234), ("行政复议", 5)),
     )

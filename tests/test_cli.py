@@ -41,7 +41,7 @@ def test_consolidate_end_to_end(project):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "应报单位 74 家" in result.output and "已收到 73 家" in result.output
+    assert "应报单位 74 家" in result.output and "已报 73 家" in result.output
     assert "未报送 1 家：\n  柳市镇（已逾期 3 天" in result.output
     assert "报送率 98.6%（73/74）" in result.output
     assert "本年新收申请" in result.output
@@ -129,7 +129,7 @@ def test_the_shipped_sample_shows_on_time_late_missing_and_to_correct(tmp_path):
     assert len(by_standing[Standing.ON_TIME]) == 67 and by_standing[Standing.CORRECTED] == []
     assert {u.unit.name: u.days_late for u in report.late} == {"乐清市民政局": 5, "翁垟街道": 12, "仙溪镇": 2}
     assert all(u.days_late == 30 for u in report.with_standing(Standing.MISSING))
-    assert (report.rates["合计"].received, report.rates["合计"].on_time) == (71, 68)
+    assert (report.counts["合计"].received, report.counts["合计"].on_time) == (71, 68)
 
 
 COMMANDS = [c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands]
@@ -163,3 +163,54 @@ def test_file_errors_are_one_chinese_line_with_exit_2(tmp_path):
     )
     assert result.exit_code == 2 and "找不到文件或文件夹" in result.output and "无此文件.json" in result.output
     assert "Traceback" not in result.output and "Errno" not in result.output
+
+
+ENGLISH = (
+    "Usage",
+    "Options",
+    "Arguments",
+    "Commands",
+    "Show this message",
+    "[default:",
+    "[required]",
+    "Error",
+    "<bool>",
+)
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+def test_help_screens_are_in_chinese(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "用法：" in result.output and "选项" in result.output and "显示本帮助并退出。" in result.output
+    assert not [word for word in ENGLISH if word in result.output], result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["nosuch"], "没有这个命令：'nosuch'"),
+        (["consolidate", "--year", "abc"], "'--year' / '-y' 的值无效：应为整数"),
+        (["consolidate", "--bogus"], "没有这个选项：--bogus"),
+        (["consolidate", "--as-of"], "选项 '--as-of' 后面需要写一个值"),
+        (["consolidate", "--as-of", "2020-13-01"], "“2020-13-01”不是有效的日期"),
+        (["consolidate", "extra"], "多余的参数：extra"),
+        (["accept"], "缺少参数 '单位'"),
+        (["accept", "商务局", "row_total"], "缺少选项 '--reason' / '-r'"),
+        (["check", "无此文件.xlsx"], "文件 '无此文件.xlsx' 不存在"),
+        (["check", "--format", "xml", "x"], "'xml' 不是可选的值"),
+    ],
+)
+def test_usage_errors_are_in_chinese_with_exit_2(args, words):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert words in result.output and "错误" in result.output
+    assert not [
+        word for word in ("Invalid value", "No such", "Missing", "Got unexpected", "Try '") if word in result.output
+    ]
+
+
+def test_a_missing_config_says_where_it_looked_and_how_to_point_elsewhere(tmp_path):
+    result = runner.invoke(app, ["status", "--config", str(tmp_path / "无此配置.toml")])
+    assert result.exit_code == 2
+    assert f"找不到配置文件 {tmp_path / '无此配置.toml'}" in result.output and "--config" in result.output

@@ -134,7 +134,17 @@ def test_remind_dry_run_writes_one_eml_per_unit_and_sends_nothing(tmp_path, demo
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"{CHASE}-{n}.eml" for n in names] + [f"{SEND_BACK}-{ROSTER.get(u).name}.eml" for u in DEMO_FAULTY]
     )
+    chase = message_from_bytes((folder / f"{CHASE}-龙西乡.eml").read_bytes(), policy=policy.default)
+    (template,) = chase.iter_attachments()
+    assert template.get_filename() == "龙西乡.xlsx"
+    attached = tmp_path / "attached.xlsx"
+    attached.write_bytes(template.get_content())
+    from rollup.ingest import read_submission
+
+    blank = read_submission(attached)
+    assert (blank.unit, blank.year, blank.edition) == ("龙西乡", 2019, "2019")  # the unit's own template
     back = message_from_bytes((folder / f"{SEND_BACK}-乐清市住房和城乡建设局.eml").read_bytes(), policy=policy.default)
+    assert list(back.iter_attachments()) == []
     assert back["To"] == ROSTER.get("D13").email
     assert "错误 | 依申请表 | 三(七)总计 | 自然人列 | 依申请公开!" in back.get_body(("plain",)).get_content()
 
@@ -166,3 +176,27 @@ def test_remind_with_a_rejected_unit_address_exits_non_zero_and_records_the_othe
     assert "未发送" in result.output and refused in result.output
     assert {r for d in server.mailbox.delivered for r in d.rcpt_tos} == (CHASED | SENT_BACK) - {refused}
     assert sorted(u for u, _ in sent(settings)) == sorted(["D20", "T24", *DEMO_FAULTY])
+
+
+def test_a_new_version_with_new_errors_is_sent_back_at_once(tmp_path, demo_inbox):
+    from helpers import fill_template
+
+    from rollup.ingest import read_submission
+
+    with smtp_server(tmp_path) as server:
+        settings, config = project(tmp_path, demo_inbox, smtp_toml(server.port))
+        assert runner.invoke(app, ["remind", *STABLE, *config]).exit_code == 0
+        faulty = settings.inbox / "乐清市住房和城乡建设局.xlsx"
+        wrong = read_submission(faulty).values["B.3.7.commercial"] + 1
+        fill_template(faulty, settings.inbox / "乐清市住房和城乡建设局（修改）.xlsx", {"B.3.7.commercial": wrong})
+        recorded = runner.invoke(app, ["status", *STABLE, "--received-at", "2020-02-05", *config])
+        assert recorded.exit_code == 0, recorded.output
+        second = runner.invoke(app, ["remind", *STABLE, *config])
+        third = runner.invoke(app, ["remind", *STABLE, *config])
+
+    assert second.exit_code == 0, second.output
+    assert [d.rcpt_tos for d in server.mailbox.delivered[4:]] == [list(SENT_BACK)]
+    text = server.mailbox.delivered[4].message.get_body(("plain",)).get_content()
+    assert "商业企业列" in text  # the new error is what it lists
+    assert "跳过" in second.output  # the units chased before are still within the interval
+    assert third.exit_code == 0 and len(server.mailbox.delivered) == 5 and "没有需要发送的提醒邮件" in third.output

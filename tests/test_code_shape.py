@@ -28,7 +28,7 @@ FLOORS = [
     ["rollup.notify"],
     ["rollup.render"],
     ["rollup.pipeline"],
-    ["rollup.demo"],
+    ["rollup.demo", "rollup.clitext"],
     ["rollup.cli"],
     ["rollup.__main__"],
 ]

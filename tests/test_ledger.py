@@ -143,7 +143,7 @@ def test_a_changed_file_is_a_new_version_and_history_shows_cell_by_cell_changes(
     tracked = pipeline.track(office)
     police = next(u for u in tracked.status.units if u.unit.name == "乐清市公安局")
     assert (police.file, police.versions, police.received_at) == ("乐清市公安局（第二版）.xlsx", 2, BEFORE_DEADLINE)
-    assert tracked.status.duplicates == ("乐清市公安局.xlsx",)
+    assert [f.file for f in tracked.status.superseded] == ["乐清市公安局.xlsx"]
     unit, entries = pipeline.unit_history(office, "公安局")
     assert unit.name == "乐清市公安局" and [e.names for e in entries] == [
         ("乐清市公安局.xlsx",),
@@ -282,3 +282,33 @@ def test_the_last_run_remembers_which_version_counted(office):
 
 def _police(settings) -> str:
     return pipeline.find_unit(settings, "公安局", 2019).id
+
+
+def test_history_and_status_agree_after_the_newest_file_disappears(office):
+    from typer.testing import CliRunner
+
+    from rollup.cli import app
+
+    path = office.inbox / "乐清市公安局.xlsx"
+    newer = stamp(
+        fill_template(path, office.inbox / "乐清市公安局（第二版）.xlsx", {"A.rules.made": 7}), datetime(2020, 1, 25)
+    )
+    pipeline.track(office, as_of=date(2020, 1, 22))  # as of a day before the second version arrived
+    _, entries = pipeline.unit_history(office, "公安局")
+    assert [e.counted for e in entries] == [True, False]
+    assert entries[1].left_out == "收到时间晚于上次汇总的截至日期 2020-01-22，未计入"
+
+    pipeline.track(office)
+    newer.unlink()
+    police = next(u for u in pipeline.track(office).status.units if u.unit.name == "乐清市公安局")
+    assert police.file == "乐清市公安局.xlsx"
+    _, entries = pipeline.unit_history(office, "公安局")
+    assert [(e.names[0], e.counted) for e in entries] == [
+        ("乐清市公安局.xlsx", True),
+        ("乐清市公安局（第二版）.xlsx", False),
+    ]
+    assert entries[1].left_out == "上次汇总时文件已不在收件箱中，未计入"
+    shown = CliRunner().invoke(app, ["history", "公安局", "--config", str(office.base_dir / "rollup.toml")])
+    assert shown.exit_code == 0, shown.output
+    assert "（共 2 版，上次汇总以第 1 版为准）" in shown.output and "以最新一版为准" not in shown.output
+    assert "第 2 版：乐清市公安局（第二版）.xlsx" in shown.output and "已不在收件箱中" in shown.output

@@ -84,8 +84,36 @@ def test_gaps_eml_without_workbook_or_smtp_config_has_no_attachment(tmp_path, re
     letter = write_gaps(report, settings, workbook=tmp_path / "absent.xlsx")
     message = message_from_bytes(letter.eml.read_bytes(), policy=policy.default)
     assert list(message.iter_attachments()) == []
-    assert message["From"] is None and message["To"] is None
+    # a clear placeholder where the office has configured nothing, at an address that never delivers
+    assert message["From"].addresses[0].display_name == "未配置发件人"
+    assert message["To"].addresses[0].display_name == "未配置收件人"
+    assert {message["From"].addresses[0].domain, message["To"].addresses[0].domain} == {"rollup.invalid"}
+    assert letter.recipients == []
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_attachment_names_for_old_outlook_and_foxmail_as_well_as_rfc_2231(tmp_path, report):
+    import email
+    from email.header import decode_header, make_header
+
+    settings = settings_for(
+        tmp_path,
+        tmp_path / "inbox",
+        '[smtp]\nhost = "mail.example.gov.cn"\nfrom = "乐清市政务公开 <gk@example.gov.cn>"\n',
+    )
+    workbook = tmp_path / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 40)
+    raw = write_gaps(report, settings, workbook=workbook).eml.read_bytes()
+    assert raw.isascii()
+    modern = next(message_from_bytes(raw, policy=policy.default).iter_attachments())
+    assert modern.get_filename() == workbook.name and modern.get_content() == workbook.read_bytes()
+    legacy = next(p for p in email.message_from_bytes(raw).walk() if p.get_content_maintype() == "application")
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        encoded = legacy.get_param(param, header=header)
+        assert isinstance(encoded, str) and encoded.startswith("=?utf-8?b?")
+        assert str(make_header(decode_header(encoded))) == workbook.name
+    assert "filename*0*=utf-8''%E4%B9%90%E6%B8%85" in raw.decode("ascii")
+    assert message_from_bytes(raw, policy=policy.default)["From"].addresses[0].addr_spec == "gk@example.gov.cn"
 
 
 def test_finding_rows_name_table_row_and_column_in_the_forms_words(ed2019, bad_findings):
@@ -166,3 +194,35 @@ def test_a_unit_without_email_is_listed_not_written(tmp_path, ledger):
     plan = plan_reminders(StatusReport("乐清市", 2019, AS_OF, (nomail,)), settings, ledger, now=datetime(2020, 2, 10))
     assert plan.letters == () and plan.no_email == (nomail,)
     assert not (tmp_path / "outbox" / "2019" / "提醒").exists()
+
+
+def test_the_gaps_email_shows_rates_and_standings_as_an_inline_picture(tmp_path, report):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from rollup.notify.chart import chinese_fonts
+
+    assert chinese_fonts(), "the test machine has a Chinese font (fonts-noto-cjk)"
+    settings = settings_for(tmp_path, tmp_path / "inbox")
+    message = message_from_bytes(write_gaps(report, settings).eml.read_bytes(), policy=policy.default)
+    html = message.get_body(("html",))
+    (picture,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert picture["Content-ID"] == "<chart@rollup>" and 'src="cid:chart@rollup"' in html.get_content()
+    assert list(message.iter_attachments()) == []  # inline, not an attachment to open
+    image = Image.open(BytesIO(picture.get_content()))
+    assert (
+        image.format == "PNG"
+        and image.size[0] >= 600
+        and len(image.convert("RGB").getcolors(maxcolors=100000) or ()) > 10
+    )
+
+
+def test_without_a_chinese_font_the_email_goes_without_the_picture(tmp_path, report, monkeypatch):
+    from rollup.notify import chart
+
+    monkeypatch.setattr(chart, "FONTS", ("没有这种字体",))
+    settings = settings_for(tmp_path, tmp_path / "inbox")
+    message = message_from_bytes(write_gaps(report, settings).eml.read_bytes(), policy=policy.default)
+    assert not [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert "cid:" not in message.get_body(("html",)).get_content()

@@ -59,7 +59,11 @@ def test_consolidated_workbook_is_itself_a_valid_submission(tmp_path, inbox):
     data = json.loads(outputs.json.read_text(encoding="utf-8"))
     assert data["values"] == result.values and data["units"]["received"] == 74
     csv_lines = outputs.csv.read_text(encoding="utf-8-sig").splitlines()
-    assert csv_lines[0] == "unit,code,value,mark,note" and len(csv_lines) == 1 + 74 * 198
+    assert csv_lines[0] == "单位,表,行,列,单元格编码,数值,标记,备注" and len(csv_lines) == 1 + 74 * 198
+    assert "乐清市人民政府办公室,依申请表,一、本年新收,自然人,B.1.natural," in "\n".join(csv_lines)
+    machine = write_outputs(result, settings.outbox, tracked.status, csv_format="codes").csv
+    codes = machine.read_text(encoding="utf-8-sig").splitlines()
+    assert codes[0] == "unit,code,value,mark,note" and len(codes) == 1 + 74 * 198
 
 
 def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_74):
@@ -87,7 +91,11 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
     assert finance.submission.file.name == "乐清市财政局.xlsx"
     assert [s.file.name for s in finance.superseded] == ["乐清市财政局（初稿）.xlsx"]
     assert "duplicate_submission" in {f.rule for f in finance.submission.findings}
-    assert set(tracked.status.duplicates) == {"乐清市财政局（初稿）.xlsx", "乐清市财政局（再次发送）.xlsx"}
+    superseded = {(f.file, f.unit, f.counted) for f in tracked.status.superseded}
+    assert superseded == {
+        ("乐清市财政局（初稿）.xlsx", "乐清市财政局", "乐清市财政局.xlsx"),
+        ("乐清市财政局（再次发送）.xlsx", "乐清市财政局", "乐清市财政局.xlsx"),
+    }
     assert [(s.file.name, s.findings[0].rule) for s in result.unmatched] == [("损坏.xlsx", "unreadable_file")]
     missing_share = read_submission(all_74 / "龙西乡.xlsx").values["B.1.total"]
     assert result.values["B.3.7.natural"] == 351 + 1 - read_submission(all_74 / "龙西乡.xlsx").values["B.3.7.natural"]
@@ -151,3 +159,72 @@ def test_the_main_job_is_one_call_from_python(tmp_path, inbox):
     assert result.report == folder / "乐清市2019年政府信息公开工作年度报告（草稿）.docx"
     assert read_submission(result.report).values == result.consolidation.values
     assert len(result.consolidation.received) == 74 and result.status.as_of == date(2020, 2, 1)
+
+
+def test_a_file_standing_in_for_another_unit_is_never_silent(tmp_path, inbox, all_74):
+    """乐清市教育局（修改）.xlsx carries 教育局's figures under 商务局's cover and arrives last."""
+    from typer.testing import CliRunner
+
+    from rollup.cli import app
+
+    copy = fill_template(
+        all_74 / "乐清市教育局.xlsx", inbox / "乐清市教育局（修改）.xlsx", {}, {"unit": "乐清市商务局"}
+    )
+    later = max(p.stat().st_mtime for p in inbox.iterdir()) + 1
+    os.utime(copy, (later, later))
+    settings = settings_for(tmp_path, inbox)
+    tracked = pipeline.track(settings)
+    by_name = {u.unit.name: u for u in tracked.status.units}
+    commerce, education = by_name["乐清市商务局"], by_name["乐清市教育局"]
+    assert commerce.file == copy.name
+    warnings = {f.rule: f.message for f in commerce.findings}
+    assert (
+        "文件名“乐清市教育局（修改）.xlsx”指乐清市教育局，报告中的填报单位却是乐清市商务局" in warnings["name_mismatch"]
+    )
+    assert "与乐清市教育局的报告（乐清市教育局.xlsx）数字完全相同" in warnings["duplicate_figures"]
+    assert "duplicate_submission" in warnings
+    assert [f.message for f in education.findings if f.rule == "duplicate_figures"] == [
+        "与乐清市商务局的报告（乐清市教育局（修改）.xlsx）数字完全相同，请核实是否把其他单位的报告当作本单位的报送"
+    ]
+    assert [(f.file, f.unit, f.counted) for f in tracked.status.superseded] == [
+        ("乐清市商务局.xlsx", "乐清市商务局", copy.name)
+    ]
+
+    shown = CliRunner().invoke(app, ["status", "--config", str(tmp_path / "rollup.toml")])
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "请核实文件与单位的对应" in shown.output and "文件名“乐清市教育局（修改）.xlsx”指乐清市教育局" in shown.output
+    )
+    assert "乐清市商务局.xlsx（乐清市商务局；收到较早，以较晚收到的 乐清市教育局（修改）.xlsx 为准）" in shown.output
+
+
+def test_a_file_named_after_its_own_unit_or_after_none_has_no_name_warning(ed2019, city2019):
+    from rollup.roster import load_roster
+    from rollup.validate import check_file_name
+
+    roster = load_roster(Path(__file__).resolve().parents[1] / "config" / "units.csv", "乐清市")
+    commerce = roster.match("商务局")
+    assert check_file_name("乐清市商务局（第二版）.xlsx", commerce, roster) == []
+    assert check_file_name("2019年度报告.xlsx", commerce, roster) == []
+    assert check_file_name("市商务局转来的教育局报告.xlsx", commerce, roster) == []
+    assert [f.rule for f in check_file_name("教育局2019年报.docx", commerce, roster)] == ["name_mismatch"]
+
+
+def test_the_inbox_as_clerks_keep_it(tmp_path, inbox):
+    (inbox / "乡镇").mkdir()
+    shutil.move(inbox / "龙西乡.xlsx", inbox / "乡镇" / "龙西乡.xlsx")
+    (inbox / "部门" / "二月").mkdir(parents=True)
+    shutil.move(inbox / "乐清市民政局.xlsx", inbox / "部门" / "二月" / "乐清市民政局.xlsx")
+    (inbox / "2018").mkdir()
+    shutil.copy(inbox / "柳市镇.xlsx", inbox / "2018" / "柳市镇.xlsx")  # another year's folder: not read
+    for junk in ("Thumbs.db", "desktop.ini", ".DS_Store", "~$柳市镇.xlsx", ".~lock.柳市镇.xlsx#", "乡镇/Thumbs.db"):
+        (inbox / junk).write_bytes(b"\x00system")
+    (inbox / ".git").mkdir()
+    (inbox / ".git" / "x.txt").write_text("not a report", encoding="utf-8")
+
+    result = pipeline.track(settings_for(tmp_path, inbox)).consolidation
+    by_name = {u.unit.name: u for u in result.units}
+    assert result.missing == [] and result.unmatched == () and len(result.received) == 74
+    assert by_name["龙西乡"].submission.file == inbox / "乡镇" / "龙西乡.xlsx"
+    assert by_name["乐清市民政局"].submission.file.parent.name == "二月"
+    assert by_name["柳市镇"].superseded == () and by_name["柳市镇"].submission.file.parent == inbox

@@ -157,3 +157,28 @@ def report_time():
     from datetime import datetime
 
     return datetime(2020, 2, 10, 9)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda folder: folder / "absent.pem", "找不到这个文件"),
+        (lambda folder: folder, "这是一个文件夹"),
+        (
+            lambda folder: (folder / "junk.pem").write_text("not a certificate") and folder / "junk.pem",
+            "没有可用的证书",
+        ),
+    ],
+)
+def test_a_bad_ca_file_is_one_chinese_line_on_the_command_line(tmp_path, report, make, words):
+    from typer.testing import CliRunner
+
+    from rollup.cli import app
+
+    with smtp_server(tmp_path, security="starttls") as server:
+        ca = make(tmp_path / "certs") if (tmp_path / "certs").mkdir() is None else None
+        settings = office(tmp_path, server.port, security="starttls", ca_file=ca)
+        result = CliRunner().invoke(app, ["notify", "--config", str(settings.base_dir / "rollup.toml")])
+    assert result.exit_code == 2
+    assert f"证书文件 {ca} 无法使用：" in result.output and words in result.output
+    assert "Traceback" not in result.output and server.mailbox.delivered == []

@@ -82,10 +82,10 @@ def test_late_and_missing_against_per_unit_extensions_and_as_of(office):
 
 def test_rates_overall_and_by_category(office):
     report = pipeline.track(office, as_of=date(2020, 2, 20)).status
-    totals = {name: (r.expected, r.received, r.on_time) for name, r in report.rates.items()}
+    totals = {name: (r.expected, r.received, r.on_time) for name, r in report.counts.items()}
     assert totals == {"合计": (74, 73, 71), "部门": (49, 49, 48), "乡镇街道": (25, 24, 23)}
-    assert report.rates["合计"].submission_rate == pytest.approx(73 / 74)
-    assert report.rates["乡镇街道"].timeliness_rate == pytest.approx(23 / 25)
+    assert report.counts["合计"].submission_rate == pytest.approx(73 / 74)
+    assert report.counts["乡镇街道"].timeliness_rate == pytest.approx(23 / 25)
     assert [u.unit.name for u in report.late] == ["乐清市民政局", "仙溪镇"]
     assert dict(report.headlines)["本年新收申请"] > 0
 
@@ -117,10 +117,11 @@ def test_files_that_match_no_unit_come_with_the_closest_roster_names(office, all
 
 def test_accepting_findings_survives_re_runs_and_same_figures_but_lapses_when_they_change(office, all_74):
     pipeline.track(office)
+    with pytest.raises(LookupError, match=r"没有与“B\.1\.commercial”相关的问题"):
+        pipeline.accept(office, "商务局", "B.1.commercial", "理由")  # no broken sum takes in that cell
     _, covered = pipeline.accept(office, "商务局", "B.3.7.natural", "跨年度合并办理，经核实属实")
-    assert {f.rule for f in covered} == {"column_total", "balance"}
-    unit = standings(office)["乐清市商务局"]
-    assert unit.standing is Standing.TO_CORRECT and {f.rule for f in unit.findings} == {"row_total"}
+    # the cell's column total, its column's balance and its row's total (三(七)总计 总计 = the row's sum)
+    assert {f.rule for f in covered} == {"column_total", "balance", "row_total"}
     pipeline.accept(office, "乐清市商务局", "row_total", "同上")
     unit = standings(office)["乐清市商务局"]  # a re-run: the acceptances are in the ledger
     assert (unit.standing, unit.findings) == (Standing.ON_TIME, ())
@@ -207,7 +208,7 @@ def test_an_abolished_unit_is_neither_missing_nor_sent_a_template(office, tmp_pa
         encoding="utf-8",
     )
     report = pipeline.track(load_settings(config)).status
-    assert "龙西乡" not in {u.unit.name for u in report.units} and report.rates["合计"].expected == 73
+    assert "龙西乡" not in {u.unit.name for u in report.units} and report.counts["合计"].expected == 73
     assert report.with_standing(Standing.MISSING) == []
     made = runner.invoke(app, ["template", "--config", str(config)])
     assert made.exit_code == 0, made.output
@@ -255,13 +256,67 @@ def test_status_history_accept_and_consolidate_on_the_command_line(office):
     }
     assert {f["单位说明"] for f in findings if f["文件"] == "乐清市商务局（二）.xlsx"} == {EXPLANATION}
     rows = list(workbook["报送情况"].iter_rows(values_only=True))
-    assert rows[0][:6] == ("范围", "应报", "已报", "按时报送", "报送率", "及时率")
-    assert rows[1][:6] == ("合计", 74, 73, 71, "98.6%", "95.9%")
+    assert rows[0][:9] == ("范围", "应报", "已报", "按时报送", "迟报", "未报送", "待更正", "报送率", "及时率")
+    assert rows[1][:7] == ("合计", 74, 73, 71, 2, 1, 1)
+    assert rows[1][7:9] == (pytest.approx(73 / 74), pytest.approx(71 / 74))
     header = rows.index(next(r for r in rows[4:] if r[0] == "编码"))
     units = {r[1]: dict(zip(rows[header], r, strict=False)) for r in rows[header + 1 :] if r[0]}
     assert units["龙西乡"]["报送情况"] == "未报送" and units["龙西乡"]["迟报/逾期天数"] == 20
     assert units["仙溪镇"]["报送情况"] == "迟报" and units["仙溪镇"]["截止日期"] == "2020-02-07"
     assert units["乐清市商务局"]["单位说明"] == EXPLANATION and "口径差异" in units["乐清市商务局"]["已说明"]
-    superseded = [r for r in rows[header + 1 :] if r[3] == "重复或已被新版本替代，未计入"]
-    assert [r[7] for r in superseded] == ["乐清市商务局.xlsx"]
+    superseded = [r for r in rows[header + 1 :] if r[3] == "未计入：同一单位的另一份文件"]
+    assert [(r[1], r[7]) for r in superseded] == [("乐清市商务局", "乐清市商务局.xlsx")]
+    assert "以较晚收到的 乐清市商务局（二）.xlsx 为准" in superseded[0][12]
     assert code_locations(office.inbox / "乐清市商务局.xlsx")  # the inbox is untouched and still readable
+
+
+def test_an_abolished_units_report_is_the_same_finding_in_check_and_in_status(office, tmp_path, all_74):
+    roster = tmp_path / "units.csv"
+    lines = (REPO / "config" / "units.csv").read_text(encoding="utf-8").splitlines()
+    lines = [
+        line + ",启用年份,停用年份"
+        if line.startswith("编码,")
+        else line + ",,2019"
+        if line.startswith("T24,")
+        else line
+        for line in lines
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = office.base_dir / "rollup.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace((REPO / "config" / "units.csv").as_posix(), roster.as_posix()),
+        encoding="utf-8",
+    )
+    report = shutil.copy(all_74 / "龙西乡.xlsx", office.inbox / "龙西乡.xlsx")
+    words = "龙西乡已于 2019 年停用，2019 年度不再报送或尚不报送"
+
+    checked = runner.invoke(app, ["check", str(report), "--config", str(config)])
+    assert checked.exit_code == 1 and words in checked.output
+
+    status = pipeline.track(load_settings(config)).status
+    (found,) = [f for f in status.unmatched if f.file == "龙西乡.xlsx"]
+    assert words in found.reason
+    shown = runner.invoke(app, ["status", "--config", str(config)])
+    assert words in shown.output
+
+
+def test_rates_are_given_only_for_categories_that_have_units_and_never_as_0_of_0():
+    from rich.console import Console
+
+    from rollup.render.console import print_status
+    from rollup.roster import Unit
+    from rollup.status import StatusReport, UnitStatus
+
+    county = Unit(id="X1", name="永嘉县", category="县市区", active_until=2019)
+    city = Unit(id="X2", name="市发改委", category="市直部门")
+    units = tuple(UnitStatus(u, Standing.MISSING, date(2020, 1, 31), None, 5) for u in (city, county) if u.active(2019))
+    report = StatusReport("温州市", 2019, date(2020, 2, 5), units)
+    assert list(report.counts) == ["合计", "市直部门"]
+    console = Console(record=True, width=200)
+    print_status(console, report)
+    text = console.export_text()
+    assert "0/0" not in text and "市直部门：应报 1 家，报送率 0.0%（0/1）" in text and "县市区" not in text
+    nobody = Console(record=True, width=200)
+    print_status(nobody, StatusReport("温州市", 2019, date(2020, 2, 5), ()))
+    text = nobody.export_text()
+    assert "合计：本年度没有应报单位" in text and "0/0" not in text

@@ -134,3 +134,22 @@ def test_validate_never_raises_on_an_unreadable_submission():
 def test_every_spec_rule_is_in_the_catalogue(ed2019, ed2021):
     for edition in (ed2019, ed2021):
         assert {r.id for r in edition.rules} <= set(catalogue())
+
+
+def test_the_consolidation_names_the_units_whose_own_findings_explain_each_broken_rule(ed2019, city2019):
+    from rollup.findings import Finding
+    from rollup.validate import check_consolidation
+
+    wrong = {**city2019, "B.3.7.natural": city2019["B.3.7.natural"] + 1}
+    faulty = [(f, "口径差异" if f.rule == "balance" else "") for f in check_values(ed2019, wrong)]
+    elsewhere = Finding.of("blank_cell", edition=ed2019, table="A", row="rules", column="made", cells="")
+    units = [("甲局", faulty), ("乙镇", [(elsewhere, "")])]
+
+    found = check_consolidation(ed2019, wrong, units, region="乐清市")
+    assert rules_of(i.finding for i in found) == rules_of(f for f, _ in faulty)
+    assert all(i.units == ["甲局"] and i.finding.unit == "乐清市" for i in found)
+    assert all(i.finding.message.endswith("涉及：甲局") for i in found)
+    balance = next(i for i in found if i.finding.rule == "balance")
+    assert [(c.finding.rule, c.reason) for c in balance.causes] == [("balance", "口径差异")]
+    assert "（已说明：口径差异）" in balance.causes[0].words
+    assert check_consolidation(ed2019, city2019, units) == []

@@ -42,6 +42,7 @@ __all__ = [
     "format_number",
     "is_cell_code",
     "parse_cell_code",
+    "place_cells",
 ]
 
 CellKind = Literal["count", "signed", "money"]
@@ -407,6 +408,24 @@ class Edition(_Spec):
             line for rule in self.year_rules for line in rule.year_lines(self.table(rule.table), codes, last_codes)
         )
 
+    @cached_property
+    def _lines_by_place(self) -> dict[tuple[str, str, str | None, str | None], RuleLine]:
+        return {(line.rule.id, line.table, line.row, line.column): line for line in self.rule_lines}
+
+    def cells_at(self, rule: str, table: str | None, row: str | None, column: str | None) -> frozenset[str]:
+        """The cells a finding at this place is about: a sum rule's operands; else the cells of
+        its row, its column or both (the cell itself); nothing for a whole table or file."""
+        if table is None or (row is None and column is None):
+            return frozenset()
+        line = self._lines_by_place.get((rule, table, row, column))
+        if line is not None:
+            return frozenset(line.codes)
+        return frozenset(
+            c.code
+            for c in self.cells
+            if c.table == table and row in (None, c.row.code) and column in (None, c.column.code)
+        )
+
     def place(self, table_id: str | None, row: str | None = None, column: str | None = None) -> Place:
         """A place in the form in the words a clerk uses; codes this edition does not know (a
         finding from a report of another edition) are shown as they are."""
@@ -442,6 +461,13 @@ def editions() -> dict[str, Edition]:
             edition = Edition.model_validate(tomllib.loads(entry.read_text(encoding="utf-8")))
             found[edition.edition] = edition
     return found
+
+
+@cache
+def place_cells(rule: str, table: str | None, row: str | None, column: str | None) -> frozenset[str]:
+    """``Edition.cells_at`` in every edition (a finding read back from the ledger does not say
+    its edition; codes of another edition are never asked about)."""
+    return frozenset().union(*(e.cells_at(rule, table, row, column) for e in editions().values()))
 
 
 def edition_for_year(year: int) -> Edition:

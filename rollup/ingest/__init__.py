@@ -73,9 +73,15 @@ def _unsupported(path: Path, what: str) -> Submission:
     return Submission.refused(path, "unsupported_format", suffix=what, kinds="、".join(SUFFIXES))
 
 
+# What Windows, macOS and office programs leave beside the files a clerk saves.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"})
+
+
 def is_candidate(path: Path) -> bool:
-    """Files a clerk would count as submissions: not hidden, not Office lock files."""
-    return path.is_file() and not path.name.startswith((".", "~$"))
+    """Files a clerk would count as submissions: not hidden (.DS_Store, LibreOffice's .~lock
+    files), not Office lock files (~$…), not Windows' Thumbs.db or desktop.ini."""
+    name = path.name
+    return path.is_file() and not name.startswith((".", "~$")) and name.lower() not in SYSTEM_FILES
 
 
 def fingerprint(path: Path) -> tuple[str, int]:

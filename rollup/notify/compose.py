@@ -4,6 +4,7 @@ subject and a ``Document`` built from a ``StatusReport``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from rollup.findings import catalogue, finding_rows
@@ -49,19 +50,19 @@ def _edition(report: StatusReport) -> Edition | None:
 
 
 def gaps_subject(report: StatusReport) -> str:
-    missing = len(report.with_standing(Standing.MISSING))
-    late = len(report.late)
-    to_correct = len(report.with_standing(Standing.TO_CORRECT))
+    counts = report.total
     head = f"【{report.region}】{_report_name(report)}报送情况："
-    if not (missing or late or to_correct):
+    if not (counts.missing or counts.late or counts.to_correct):
         return head + "全部按时报送，无待更正"
-    return head + f"未报{missing}家、迟报{late}家、待更正{to_correct}家"
+    return head + f"未报{counts.missing}家、迟报{counts.late}家、待更正{counts.to_correct}家"
 
 
-def gaps_document(report: StatusReport, *, attached: str | None = None) -> Document:
-    """The office's overview: rates, then each list the office has to act on."""
+def gaps_document(report: StatusReport, *, attached: str | None = None, picture: str | None = None) -> Document:
+    """The office's overview: rates (with the picture whose alt text is ``picture``, if any), then
+    each list the office has to act on."""
     edition = _edition(report)
-    sections = [_rates_section(report), _missing_section(report), _late_section(report)]
+    rates = replace(_rates_section(report), picture=picture)
+    sections = [rates, _balance_section(report), _missing_section(report), _late_section(report)]
     to_correct = report.with_standing(Standing.TO_CORRECT)
     if to_correct:
         sections.append(Section(f"待更正（{len(to_correct)}家）", ("以下单位报送的报告有错误，需退回更正：",)))
@@ -79,18 +80,20 @@ def gaps_document(report: StatusReport, *, attached: str | None = None) -> Docum
 
 
 def _rates_section(report: StatusReport) -> Section:
-    counts = {s: len(report.with_standing(s)) for s in Standing}
-    summary = (
-        f"截至{cn_date(report.as_of)}，应报{len(report.units)}家，"
-        f"未报送{counts[Standing.MISSING]}家，迟报{len(report.late)}家，"
-        f"待更正{counts[Standing.TO_CORRECT]}家，已更正{counts[Standing.CORRECTED]}家。"
-    )
+    summary = f"截至{cn_date(report.as_of)}，{report.total.sentence}。"
     rows = [
         (key, r.expected, r.received, r.on_time, percent(r.submission_rate), percent(r.timeliness_rate))
-        for key, r in report.rates.items()
+        for key, r in report.counts.items()
     ]
     table = grid(("类别", "应报", "已报", "按时报送", "报送率", "及时率"), rows) if rows else None
     return Section("报送率和及时率", (summary,), table, ("报送率 = 已报 ÷ 应报；及时率 = 按时报送 ÷ 应报。",))
+
+
+def _balance_section(report: StatusReport) -> Section:
+    """Whether the consolidated tables add up, and which units' findings make them not."""
+    rows = [(i.finding.message, "\n".join(c.words for c in i.causes)) for i in report.imbalances]
+    table = grid(("问题", "涉及单位的问题"), rows) if rows else None
+    return Section(f"汇总表校验：{report.verdict}", (f"{report.verdict_reason}。",), table)
 
 
 def _missing_section(report: StatusReport) -> Section | None:
@@ -178,18 +181,19 @@ def _corrected_section(report: StatusReport) -> Section | None:
 def _unmatched_section(report: StatusReport) -> Section | None:
     if not report.unmatched:
         return None
-    rows = [(f.file, f.unit_text or "（未填写）", "、".join(f.suggestions) or "—") for f in report.unmatched]
+    rows = [(f.file, f.unit_text or "（未填写）", f.reason, "、".join(f.suggestions) or "—") for f in report.unmatched]
     return Section(
         f"无法匹配到名册单位的文件（{len(report.unmatched)}个）",
         ("请核对单位名称，或在单位名册中补充别名：",),
-        grid(("文件", "填写的单位", "可能是"), rows),
+        grid(("文件", "填写的单位", "原因", "可能是"), rows),
     )
 
 
 def _duplicates_section(report: StatusReport) -> Section | None:
-    if not report.duplicates:
+    if not report.superseded:
         return None
-    return Section("已被新版本替代的文件", ("、".join(report.duplicates),))
+    rows = [(f.unit or "（未匹配）", f.file, f.counted, f.why) for f in report.superseded]
+    return Section("同一单位的另一份文件（未计入）", (), grid(("单位", "未计入的文件", "计入的文件", "原因"), rows))
 
 
 def _headlines_section(report: StatusReport) -> Section | None:

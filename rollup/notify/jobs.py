@@ -4,14 +4,20 @@ only once the server accepted it, and not repeated within the configured interva
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from rollup.config import Settings, SmtpSettings
 from rollup.ledger import Ledger
+from rollup.notify.chart import ALT as CHART_ALT
+from rollup.notify.chart import status_chart
 from rollup.notify.compose import (
+    CHASE,
     GAPS,
+    SEND_BACK,
     gaps_document,
     gaps_subject,
     reminder_document,
@@ -35,12 +41,14 @@ def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | Non
     """Compose the gaps email (with the consolidated workbook attached when configured and
     present) and write it to outbox/<Y>/缺报情况.eml."""
     attach = workbook if workbook is not None and settings.notify.attach_workbook and workbook.is_file() else None
+    picture = status_chart(report)
     message = build_message(
         gaps_subject(report),
-        gaps_document(report, attached=attach.name if attach else None),
+        gaps_document(report, attached=attach.name if attach else None, picture=CHART_ALT if picture else None),
         sender=settings.smtp.sender if settings.smtp else None,
         recipients=settings.notify.recipients,
         attachments=(attach,) if attach else (),
+        picture=picture,
     )
     return _written(Letter(GAPS, None, message), gaps_eml_path(settings, report.year))
 
@@ -63,6 +71,7 @@ def send(letters: list[Letter], settings: Settings, log: Ledger, *, year: int) -
                 subject=delivery.letter.subject,
                 sent_at=delivery.sent_at,
                 eml=str(delivery.letter.eml) if delivery.letter.eml else None,
+                topic=delivery.letter.topic,
             )
 
     smtp = require_smtp(settings)
@@ -98,11 +107,17 @@ class ReminderPlan:
 
 
 def plan_reminders(
-    report: StatusReport, settings: Settings, log: Ledger, *, now: datetime, force: bool = False
+    report: StatusReport,
+    settings: Settings,
+    log: Ledger,
+    *,
+    now: datetime,
+    force: bool = False,
+    templates: Mapping[str, Path] | None = None,
 ) -> ReminderPlan:
     """One letter per unit to chase (催报) or send back (退回更正), written to outbox/<Y>/提醒/,
-    leaving out units reminded of the same thing within ``[notify] reminder_interval_days``
-    unless ``force``."""
+    leaving out units reminded of the same thing (``reminder_topic``) within
+    ``[notify] reminder_interval_days`` unless ``force``."""
     interval = timedelta(days=settings.notify.reminder_interval_days)
     letters, recent, no_email = [], [], []
     for status in report.units:
@@ -112,27 +127,40 @@ def plan_reminders(
         if not status.unit.email:
             no_email.append(status)
             continue
-        last = log.last_message(year=report.year, unit_id=status.unit.id, kind=kind)
+        last = log.last_message(year=report.year, unit_id=status.unit.id, kind=kind, topic=reminder_topic(status, kind))
         if last is not None and not force and _local(now) - _local(last) < interval:
             recent.append((status, kind, last))
             continue
         letters.append(
             _written(
-                reminder_letter(report, status, kind, settings), reminder_path(settings, report.year, status, kind)
+                reminder_letter(report, status, kind, settings, (templates or {}).get(status.unit.id)),
+                reminder_path(settings, report.year, status, kind),
             )
         )
     return ReminderPlan(tuple(letters), tuple(recent), tuple(no_email))
 
 
-def reminder_letter(report: StatusReport, status: UnitStatus, kind: str, settings: Settings) -> Letter:
+def reminder_topic(status: UnitStatus, kind: str) -> str:
+    """What a reminder is about: for a 退回更正 the errors it lists (rule, place, figures), so that a
+    new version with other errors is sent back at once; a 催报 is always about the same thing."""
+    if kind != SEND_BACK:
+        return ""
+    errors = sorted(f"{f.rule}|{f.table}|{f.row}|{f.column}|{f.expected}|{f.actual}|{f.message}" for f in status.errors)
+    return hashlib.sha256("\n".join(errors).encode()).hexdigest()[:16]
+
+
+def reminder_letter(
+    report: StatusReport, status: UnitStatus, kind: str, settings: Settings, template: Path | None = None
+) -> Letter:
     signature = settings.notify.signature or f"{report.region}人民政府办公室"
     message = build_message(
         reminder_subject(report, status, kind),
         reminder_document(report, status, kind, signature=signature),
         sender=settings.smtp.sender if settings.smtp else None,
         recipients=[status.unit.email],
+        attachments=(template,) if template is not None and kind == CHASE else (),
     )
-    return Letter(kind, status.unit.id, message)
+    return Letter(kind, status.unit.id, message, topic=reminder_topic(status, kind))
 
 
 def reminder_folder(settings: Settings, year: int) -> Path:
@@ -149,10 +177,16 @@ def _local(moment: datetime) -> datetime:
 
 
 def remind(
-    report: StatusReport, settings: Settings, *, now: datetime | None = None, dry_run: bool = False, force: bool = False
+    report: StatusReport,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    templates: Mapping[str, Path] | None = None,
 ) -> tuple[ReminderPlan, list[Delivery]]:
     """Write the reminders due now and, unless ``dry_run``, send them (each recorded once sent)."""
     with Ledger.open(settings.ledger_path) as ledger:
-        plan = plan_reminders(report, settings, ledger, now=now or datetime.now(), force=force)
+        plan = plan_reminders(report, settings, ledger, now=now or datetime.now(), force=force, templates=templates)
         deliveries = [] if dry_run else send(list(plan.letters), settings, ledger, year=report.year)
     return plan, deliveries

@@ -25,6 +25,7 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     grid: Grid | None = None
     notes: tuple[str, ...] = ()  # small print under the table
+    picture: str | None = None  # alt text of the picture that goes with the message (HTML only)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def _text_grid(table: Grid) -> list[str]:
 
 # --- HTML -------------------------------------------------------------------------------
 
+PICTURE_ID = "chart@rollup"  # the Content-ID of a message's picture, as the HTML refers to it
 _FONT = "font-family:'Microsoft YaHei','PingFang SC','SimSun',sans-serif;font-size:14px;color:#222;"
 _CELL = "border:1px solid #999;padding:4px 8px;vertical-align:top;"
 _HEAD = _CELL + "background:#e8eef7;font-weight:bold;white-space:nowrap;"
@@ -92,6 +94,8 @@ def _html_section(section: Section) -> list[str]:
     parts += [f'<p style="margin:4px 0;">{escape(p)}</p>' for p in section.paragraphs]
     if section.grid is not None:
         parts += _html_grid(section.grid)
+    if section.picture:
+        parts.append(f'<p style="margin:8px 0;"><img src="cid:{PICTURE_ID}" alt="{escape(section.picture)}"></p>')
     parts += [f'<p style="margin:4px 0;color:#555;font-size:12px;">{escape(n)}</p>' for n in section.notes]
     return parts
 

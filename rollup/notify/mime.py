@@ -1,17 +1,32 @@
 """Real MIME messages: plain text with an HTML alternative, optional attachments, Chinese
-headers RFC 2047-encoded by the stdlib's email policy; and .eml files written atomically."""
+headers RFC 2047-encoded by the stdlib's email policy; and .eml files written atomically.
+
+Attachment names are written twice: RFC 2231 (``filename*=utf-8''…``, what the standard and
+Thunderbird read) and an RFC 2047 encoded-word in the plain ``filename``/``name`` parameters
+(what old Outlook and Foxmail show). The stdlib writes only the first, so those part headers are
+written here as text and kept as written (``refold_source="none"``)."""
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from dataclasses import dataclass
-from email import policy
+from email import message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
+from urllib.parse import quote
 
-from rollup.notify.layout import Document, to_html, to_text
+from rollup.notify.layout import PICTURE_ID, Document, to_html, to_text
 from rollup.outputs import write_atomically
+
+POLICY = policy.SMTP.clone(refold_source="none")
+# An address that can never be delivered (RFC 2606 reserves .invalid): the .eml files say plainly
+# where the office has not configured a sender or recipients, and nothing is ever sent there.
+PLACEHOLDER = "not-configured@rollup.invalid"
+NO_SENDER = formataddr(("未配置发件人", PLACEHOLDER))
+NO_RECIPIENTS = formataddr(("未配置收件人", PLACEHOLDER))
 
 # .xlsx is missing from some systems' MIME tables; the office mainly attaches workbooks.
 mimetypes.add_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx")
@@ -27,11 +42,12 @@ class Letter:
     unit_id: str | None
     message: EmailMessage
     eml: Path | None = None
+    topic: str = ""  # what it is about: a reminder is not repeated about the same thing too soon
 
     @property
     def recipients(self) -> list[str]:
         fields = self.message.get_all("To", []) + self.message.get_all("Cc", [])
-        return [address for _, address in getaddresses([str(f) for f in fields]) if address]
+        return [address for _, address in getaddresses([str(f) for f in fields]) if address and address != PLACEHOLDER]
 
     @property
     def subject(self) -> str:
@@ -45,22 +61,52 @@ def build_message(
     sender: str | None,
     recipients: list[str],
     attachments: tuple[Path, ...] = (),
+    picture: bytes | None = None,
 ) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
+    """Plain text with an HTML alternative (showing ``picture``, a PNG, inline where the document
+    places it), and the ``attachments``."""
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = subject
-    if sender:
-        message["From"] = sender
-    if recipients:
-        message["To"] = ", ".join(recipients)
+    message["From"] = sender or NO_SENDER
+    message["To"] = ", ".join(recipients) if recipients else NO_RECIPIENTS
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(to_text(document))
     message.add_alternative(to_html(document), subtype="html")
+    if picture is not None:
+        html = message.get_body(("html",))
+        assert html is not None
+        html.add_related(picture, maintype="image", subtype="png", cid=f"<{PICTURE_ID}>", filename="chart.png")
+    if attachments:
+        message.make_mixed()
     for path in attachments:
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        maintype, subtype = kind.split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        message.attach(attachment(path.name, path.read_bytes()))
     return message
+
+
+def attachment(name: str, data: bytes) -> EmailMessage:
+    """A file attached under its name as every mail program shows it (see the module's note)."""
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    words = Header(name, "utf-8").encode(maxlinelen=76).replace("\n", "")
+    percent = quote(name, safe="")
+    pieces = [percent[i : i + 60] for i in range(0, len(percent), 60)]
+    # never split a %XX escape between two pieces
+    for i in range(len(pieces) - 1):
+        cut = pieces[i].rfind("%", len(pieces[i]) - 2)
+        if cut >= 0:
+            pieces[i], pieces[i + 1] = pieces[i][:cut], pieces[i][cut:] + pieces[i + 1]
+    continued = ";\r\n".join(
+        f" filename*{i}*={'utf-8' + chr(39) * 2 if i == 0 else ''}{p}" for i, p in enumerate(pieces)
+    )
+    body = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+    raw = (
+        f'Content-Type: {kind};\r\n name="{words}"\r\n'
+        f'Content-Disposition: attachment;\r\n filename="{words}";\r\n{continued}\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{body}"
+    )
+    part = message_from_bytes(raw.encode("ascii"), _class=EmailMessage, policy=POLICY)
+    assert isinstance(part, EmailMessage)
+    return part
 
 
 def address_of(mailbox: str) -> str:
@@ -75,5 +121,5 @@ def _domain(sender: str | None) -> str:
 
 def write_eml(path: Path, message: EmailMessage) -> Path:
     """The message as an .eml file (opens in Outlook, Foxmail, Thunderbird), written atomically."""
-    data = message.as_bytes(policy=policy.SMTP)
+    data = message.as_bytes(policy=POLICY)
     return write_atomically(Path(path), lambda tmp: tmp.write_bytes(data))

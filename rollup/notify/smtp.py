@@ -87,7 +87,7 @@ def send_letters(
 def _session(smtp: SmtpSettings, password: str | None, ca_file: Path | None) -> Iterator[smtplib.SMTP]:
     """A connected, encrypted (as configured) and logged-in client; closed whatever happens."""
     where = f"{smtp.host}:{smtp.effective_port}"
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    context = _tls_context(ca_file)
     client: smtplib.SMTP
     try:
         if smtp.security == "ssl":
@@ -115,6 +115,22 @@ def _session(smtp: SmtpSettings, password: str | None, ca_file: Path | None) -> 
         yield client
     finally:
         _close(client)
+
+
+def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The system's CAs, plus the configured ``ca_file``: a file that is missing or holds no
+    certificate is a setup error in words, never a traceback."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except FileNotFoundError:
+        problem = "找不到这个文件"
+    except IsADirectoryError:
+        problem = "这是一个文件夹，不是证书文件"
+    except PermissionError:
+        problem = "没有读取权限"
+    except (ssl.SSLError, OSError, ValueError):
+        problem = "文件中没有可用的证书（应为 PEM 格式的 CA 证书）"
+    raise MailSetupError(f"配置文件 [smtp] ca_file 指定的证书文件 {ca_file} 无法使用：{problem}")
 
 
 def _close(client: smtplib.SMTP) -> None:

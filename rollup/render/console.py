@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from rollup.aggregate import Consolidation
-from rollup.findings import FindingRow, finding_rows
+from rollup.findings import IDENTITY_RULES, FindingRow, finding_rows
 from rollup.forms import editions, format_number
 from rollup.model import Submission
 from rollup.notify import Delivery, ReminderPlan
 from rollup.render.consolidation import Outputs
 from rollup.roster import Unit
-from rollup.status import TOTAL, Rates, Standing, StatusReport, UnitStatus
+from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
@@ -28,15 +28,12 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     console.print(
         f"[bold]{result.region} {result.year} 年度政府信息公开工作年度报告汇总[/bold]（{result.edition.name}）"
     )
-    console.print(
-        f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}），"
-        f"已收到 {len(result.received)} 家，未报送 {len(result.missing)} 家"
-    )
+    # the counts themselves come once, from print_status (one definition for every output)
+    console.print(f"应报单位 {expected} 家（{'、'.join(f'{k} {v}' for k, v in by_category.items())}）")
     print_status(console, status, title=False)
     if result.other_years:
         console.print(f"收件箱中另有其他年度的文件 {len(result.other_years)} 个，本次未汇总")
-    if result.excluded:
-        console.print(f"有错误未计入汇总（--exclude-invalid）：{'、'.join(u.unit.name for u in result.excluded)}")
+    print_verdict(console, status)
     figures = "，".join(f"{label} {format_number(v)}" for label, v in result.edition.headline_figures(result.values))
     console.print(f"[bold]{result.region}汇总主要数据[/bold]（计入 {len(result.counted)} 家）：{figures}")
     console.print("输出文件：")
@@ -44,10 +41,27 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
         console.print(f"  {path}")
 
 
-def rate_line(name: str, rates: Rates) -> str:
+def shown(text: object) -> str:
+    """Text from a unit's file or the roster as the console shows it: never taken as markup."""
+    return escape(str(text))
+
+
+def print_verdict(console: Console, report: StatusReport) -> None:
+    """Whether the consolidated tables add up, why not, and which units' findings explain it."""
+    style = "green" if report.balanced else "red"
+    console.print(f"[bold {style}]汇总表校验：{report.verdict}[/bold {style}]（{shown(report.verdict_reason)}）")
+    for imbalance in report.imbalances:
+        console.print(f"  [{style}]不平衡[/{style}] {shown(imbalance.finding.message)}")
+        for cause in imbalance.causes:
+            console.print(f"    [dim]来自 {shown(cause.words)}[/dim]")
+
+
+def rate_line(name: str, counts: Counts) -> str:
+    if not counts.expected:
+        return f"{name}：本年度没有应报单位"
     return (
-        f"{name}：应报 {rates.expected} 家，报送率 {rates.submission_rate:.1%}（{rates.received}/{rates.expected}），"
-        f"及时率 {rates.timeliness_rate:.1%}（{rates.on_time}/{rates.expected}）"
+        f"{name}：应报 {counts.expected} 家，报送率 {counts.submission_rate:.1%}（{counts.received}/{counts.expected}），"
+        f"及时率 {counts.timeliness_rate:.1%}（{counts.on_time}/{counts.expected}）"
     )
 
 
@@ -64,12 +78,11 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
         console.print(
             f"[bold]{report.region} {report.year} 年度政府信息公开工作年度报告报送情况[/bold]（截至 {report.as_of:%Y-%m-%d}）"
         )
-    for name, rates in report.rates.items():
+    for name, counts in report.counts.items():
         console.print(
-            ("[bold]" if name == TOTAL else "") + rate_line(name, rates) + ("[/bold]" if name == TOTAL else "")
+            ("[bold]" if name == TOTAL else "") + rate_line(name, counts) + ("[/bold]" if name == TOTAL else "")
         )
-    counts = Counter(u.standing for u in report.units)
-    console.print("，".join(f"{s} {counts[s]} 家" for s in Standing))
+    console.print(report.total.sentence)
     missing = report.with_standing(Standing.MISSING)
     if missing:
         console.print(f"[red]未报送 {len(missing)} 家：[/red]")
@@ -81,16 +94,28 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             f"[yellow]迟报 {len(late)} 家：[/yellow]" + "、".join(f"{u.unit.name}（{late_words(u)}）" for u in late)
         )
     _print_findings(console, report)
+    _print_identity(console, report)
     for u in report.with_standing(Standing.CORRECTED):
         console.print(f"[green]已更正[/green] {u.unit.name}：以 {u.file} 为准（共 {u.versions} 版）")
     if report.unmatched:
         console.print(f"[yellow]无法匹配到名册单位的文件 {len(report.unmatched)} 个：[/yellow]")
         for f in report.unmatched:
-            written = f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位"
+            written = f.reason or (f"填写的单位“{f.unit_text}”" if f.unit_text else "未能读出单位")
             guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-            console.print(f"  {f.file}（{written}{guess}）")
-    if report.duplicates:
-        console.print(f"重复或已被新版本替代、未计入的文件 {len(report.duplicates)} 个：{'、'.join(report.duplicates)}")
+            console.print(f"  {shown(f.file)}（{shown(written)}{shown(guess)}）")
+    if report.superseded:
+        console.print(f"[yellow]同一单位的另一份文件，未计入 {len(report.superseded)} 个：[/yellow]")
+        for old in report.superseded:
+            console.print(f"  {shown(old.file)}（{shown(old.unit or '未匹配单位')}；{shown(old.why)}）")
+
+
+def _print_identity(console: Console, report: StatusReport) -> None:
+    """Which unit a file stands for, where in doubt: never only a number in a table."""
+    doubts = [(u, f) for u in report.units for f in u.findings if f.rule in IDENTITY_RULES]
+    if doubts:
+        console.print(f"[yellow]请核实文件与单位的对应（{len(doubts)} 处）：[/yellow]")
+    for u, f in doubts:
+        console.print(f"  [yellow]警告[/yellow] {shown(u.unit.name)}：{shown(f.message)}")
 
 
 def _print_findings(console: Console, report: StatusReport) -> None:
@@ -141,13 +166,15 @@ def print_history(console: Console, unit: Unit, year: int, entries: list[History
     if not entries:
         console.print(f"台账中没有{unit.name} {year} 年度的报告")
         return
-    console.print(f"[bold]{unit.name} {year} 年度报告的版本[/bold]（共 {len(entries)} 版，以最新一版为准）")
+    counted = next((n for n, e in enumerate(entries, start=1) if e.counted), None)
+    which = f"上次汇总以第 {counted} 版为准" if counted else "上次汇总未计入任何一版"
+    console.print(f"[bold]{shown(unit.name)} {year} 年度报告的版本[/bold]（共 {len(entries)} 版，{which}）")
     edition = editions().get(entries[-1].version.edition or "")
     for number, entry in enumerate(entries, start=1):
         v = entry.version
         errors = sum(f.is_error for f in v.findings)
         source = RECEIVED_FROM.get(v.received_from, v.received_from)
-        counts = "（上次汇总以此版为准）" if entry.counted else ""
+        counts = "（上次汇总以此版为准）" if entry.counted else (f"（{entry.left_out}）" if entry.left_out else "")
         console.print(
             f"第 {number} 版：{'、'.join(entry.names)}，收到 {v.received_at:%Y-%m-%d %H:%M}（{source}），"
             f"{'有错误 ' + str(errors) + ' 个' if errors else '无错误'}，警告 {len(v.findings) - errors} 个{counts}"

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
+from rollup.forms import Edition
 from rollup.outputs import write_atomically, write_text_atomically
-from rollup.render.form import form_workbook
-from rollup.status import StatusReport, UnitStatus
+from rollup.render.detail import SHEET as DETAIL_SHEET
+from rollup.render.detail import write_detail
+from rollup.render.form import Summary, form_workbook, set_footer
+from rollup.render.sheets import CHART_ROWS, frame_sheet, rates_chart
+from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
+from rollup.validate import Cause
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,9 @@ class Outputs:
     csv: Path
 
 
-def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> Outputs:
+def write_outputs(result: Consolidation, outbox: Path, status: StatusReport, *, csv_format: str = "zh") -> Outputs:
+    """Write the workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
+    ``csv_format="codes"`` the machine-readable variant) into outbox/<year>/."""
     folder = Path(outbox) / str(result.year)
     stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
     data = consolidated_json(result, status)
@@ -36,7 +40,8 @@ def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> 
         workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
         json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
         csv=write_atomically(
-            folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")
+            folder / "明细数据.csv",
+            lambda tmp: long_frame(result, csv_format).to_csv(tmp, index=False, encoding="utf-8-sig"),
         ),
     )
 
@@ -51,40 +56,90 @@ def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
         "edition": result.edition.edition,
         "values": result.values,
         "notes": result.notes,
-        "findings": [],
+        "findings": [
+            row.contract() | {"units": i.units, "causes": [cause_contract(c) for c in i.causes]}
+            for i, row in zip(
+                status.imbalances, finding_rows([i.finding for i in status.imbalances], result.edition), strict=True
+            )
+        ],
+        "balanced": status.balanced,
         "units": {
             "expected": len(result.units),
             "received": len(result.received),
             "counted": [u.unit.name for u in result.counted],
             "missing": [u.unit.name for u in result.missing],
             "excluded": [u.unit.name for u in result.excluded],
+            "to_correct_counted": [u.unit.name for u in result.counted if u.submission and u.submission.has_errors],
         },
         "status": {
             "as_of": status.as_of.isoformat(),
-            "rates": {
-                name: {
-                    "expected": r.expected,
-                    "received": r.received,
-                    "on_time": r.on_time,
-                    "submission_rate": round(r.submission_rate, 4),
-                    "timeliness_rate": round(r.timeliness_rate, 4),
-                }
-                for name, r in status.rates.items()
-            },
+            "counts": {name: counts_contract(c) for name, c in status.counts.items()},
             "units": {u.unit.name: str(u.standing) for u in status.units},
         },
     }
 
 
-def long_frame(result: Consolidation) -> pd.DataFrame:
+def cause_contract(cause: Cause) -> dict[str, object]:
+    """A unit's finding that explains an imbalance of the consolidation."""
+    found: dict[str, object] = {"unit": cause.unit, "rule": cause.finding.rule, "message": cause.finding.message}
+    if cause.reason:
+        found["accepted"] = cause.reason
+    return found
+
+
+def counts_contract(counts: Counts) -> dict[str, object]:
+    """One group's counts in 汇总数据.json: the same numbers the console, sheets and emails show."""
+    return {
+        "expected": counts.expected,
+        "received": counts.received,
+        "on_time": counts.on_time,
+        "late": counts.late,
+        "missing": counts.missing,
+        "overdue": counts.overdue,
+        "to_correct": counts.to_correct,
+        "corrected": counts.corrected,
+        "submission_rate": round(counts.submission_rate, 4),
+        "timeliness_rate": round(counts.timeliness_rate, 4),
+    }
+
+
+CSV_FORMATS = ("zh", "codes")
+MARK_WORDS = {"blank": "空白", "not_applicable": "不适用"}
+
+
+def csv_text(value: str) -> str:
+    """Text from a unit's file or the roster as it goes into the CSV (one place to harden it)."""
+    return value
+
+
+def long_frame(result: Consolidation, csv_format: str = "zh") -> pd.DataFrame:
     """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
-    not_applicable, or empty for a written number) and note, so a 0 keeps what it was."""
-    rows = [
+    not_applicable, or empty for a written number) and note, so a 0 keeps what it was. Headers
+    and marks in Chinese, with the table, row and column in the form's words beside the code;
+    ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``."""
+    if csv_format not in CSV_FORMATS:
+        raise ValueError(f"明细数据.csv 的格式应为 {' 或 '.join(CSV_FORMATS)}，而不是“{csv_format}”")
+    edition = result.edition
+    lines = [
         (report.unit.name, code, value, s.marks.get(code, ""), s.notes.get(code, ""))
         for report, s in result.summed
         for code, value in s.values.items()
     ]
-    return pd.DataFrame(rows, columns=["unit", "code", "value", "mark", "note"], dtype=object)
+    if csv_format == "codes":
+        codes = [(csv_text(unit), code, value, mark, csv_text(note)) for unit, code, value, mark, note in lines]
+        return pd.DataFrame(codes, columns=["unit", "code", "value", "mark", "note"], dtype=object)
+    rows = [
+        (csv_text(unit), *_place(edition, code), code, value, MARK_WORDS.get(mark, mark), csv_text(note))
+        for unit, code, value, mark, note in lines
+    ]
+    return pd.DataFrame(rows, columns=["单位", "表", "行", "列", "单元格编码", "数值", "标记", "备注"], dtype=object)
+
+
+def _place(edition: Edition, code: str) -> tuple[str, str, str]:
+    cell = edition.cell_index.get(code)
+    if cell is None:
+        return "", "", ""
+    return edition.table(cell.table).name, cell.row.name, cell.column.header
 
 
 def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbook:
@@ -92,50 +147,140 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
         result.edition,
         values=result.values,
         notes=result.notes,
-        cover={"unit": result.region, "year": result.year, "date": date.today().isoformat()},
+        cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
         protect=False,
+        summary=summary(result, status),
     )
-    _frame_sheet(workbook.create_sheet("明细"), detail_frame(result))
-    _frame_sheet(workbook.create_sheet("校验问题"), checked_frame(result, status))
+    write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
+    checked = workbook.create_sheet("校验问题")
+    frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text)
     sheet = workbook.create_sheet("报送情况")
-    _frame_sheet(sheet, rates_frame(status))
-    _frame_sheet(sheet, status_frame(result, status), gap=1)
+    frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"), text=sheet_text)
+    rates_chart(sheet, len(status.counts))
+    start = CHART_ROWS + len(status.counts) + 3
+    frame_sheet(sheet, status_frame(result, status), at=start, widths=STATUS_WIDTHS, text=sheet_text)
+    for sheet in workbook.worksheets:
+        set_footer(sheet)
     return workbook
 
 
-def detail_frame(result: Consolidation) -> pd.DataFrame:
-    """One row per unit that sent something, one column per cell code."""
-    codes = result.edition.codes
-    rows = []
-    for report, s in result.sent:
-        counted = "是" if report.counted else "否（有错误，未计入）"
-        rows.append(
-            [report.unit.id, report.unit.name, report.unit.category, s.file.name, counted]
-            + [s.values.get(c) for c in codes]
-        )
-    return pd.DataFrame(rows, columns=["编码", "单位名称", "类别", "文件", "计入汇总", *codes], dtype=object)
+# Column widths (Excel units) that let each sheet fit the width of an A4 landscape page;
+# long texts wrap. Columns not named are sized from their contents.
+CHECKED_WIDTHS = {
+    "单位": 14,
+    "文件": 16,
+    "级别": 5,
+    "问题类别": 18,
+    "表": 8,
+    "行": 14,
+    "列": 8,
+    "位置": 11,
+    "问题": 34,
+    "处理": 12,
+    "单位说明": 16,
+    "涉及单位的问题": 30,
+}
+STATUS_WIDTHS = {
+    "编码": 5,
+    "单位名称": 18,
+    "类别": 8,
+    "报送情况": 8,
+    "截止日期": 10,
+    "收到时间": 15,
+    "迟报/逾期天数": 7,
+    "文件": 18,
+    "版本数": 5,
+    "错误数": 5,
+    "警告数": 5,
+    "已说明": 16,
+    "单位说明": 16,
+    "联系人": 7,
+    "电话": 13,
+}
+
+
+def _names(units: list[str]) -> str:
+    return f"{len(units)} 家：{'、'.join(units)}" if units else "无"
+
+
+def summary(result: Consolidation, status: StatusReport) -> Summary:
+    """The cover of the consolidated workbook: what was summed, as of when, and whether it adds up."""
+    counts = status.total
+    categories = "、".join(f"{name} {c.expected} 家" for name, c in status.counts.items() if name != TOTAL)
+    to_correct = {u.unit.name for u in status.with_standing(Standing.TO_CORRECT)}
+    counted = [u.unit.name for u in result.counted]
+    included = [name for name in counted if name in to_correct]
+    facts = [
+        ("应报单位", f"{counts.expected} 家（{categories}）"),
+        ("计入汇总", f"{len(counted)} 家" + (f"，其中待更正（报告有错误）{_names(included)}" if included else "")),
+        (
+            "未计入汇总",
+            _names(list(status.excluded)) + ("（报告有错误，按 --exclude-invalid 未计入）" if status.excluded else ""),
+        ),
+        ("未报送", _names([u.unit.name for u in result.missing])),
+        ("报送率", f"{counts.submission_rate:.1%}（{counts.received}/{counts.expected}）"),
+        ("及时率", f"{counts.timeliness_rate:.1%}（{counts.on_time}/{counts.expected}）"),
+        ("情况截至", f"{status.as_of:%Y-%m-%d}"),
+    ]
+    reasons = [status.verdict_reason]
+    for imbalance in status.imbalances:
+        reasons.append(imbalance.finding.message)
+        reasons += [f"　　来自 {cause.words}" for cause in imbalance.causes]
+    explanation = [
+        f"本表由 rollup 将各单位报送的报告逐格相加而成，情况截至 {status.as_of:%Y-%m-%d}。",
+        f"计入汇总的单位（{len(counted)} 家）：{'、'.join(counted) or '无'}。",
+    ]
+    if included:
+        explanation.append(f"其中报告有错误、仍计入汇总的（待更正）：{'、'.join(included)}。")
+    if status.excluded:
+        explanation.append(f"报告有错误、未计入汇总的：{'、'.join(status.excluded)}。")
+    explanation.append(f"未报送的单位：{'、'.join(u.unit.name for u in result.missing) or '无'}。")
+    explanation.append(f"汇总表校验：{status.verdict}。{status.verdict_reason}。")
+    return Summary(
+        title=f"{result.region}{result.year}年度政府信息公开工作年度报告汇总表",
+        facts=tuple(facts),
+        verdict=status.verdict,
+        balanced=status.balanced,
+        reasons=tuple(reasons),
+        explanation="\n".join(explanation),
+    )
+
+
+def sheet_text(value: str) -> str:
+    """Text from a unit's file or the roster as it goes into a sheet (one place to harden it)."""
+    return value
 
 
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
-    """The findings table, with what the office decided (已说明 and why) and the unit's own 说明
-    beside the findings of the version that counts."""
+    """The findings table: first the consolidation's own (the rules its tables break, with the
+    units' findings that explain each), then every unit's, with what the office decided (已说明
+    and why) and the unit's own 说明 beside the findings of the version that counts."""
     findings = result.findings
     decided = {f: f"已说明：{u.reason(f)}" for u in status.units for f in u.accepted_findings}
     explained = {u.file: u.explanation for u in status.units if u.file and u.explanation}
+    own = [i.finding for i in status.imbalances]
+    causes = ["\n".join(c.words for c in i.causes) for i in status.imbalances]
     rows = [
-        [*row.pick(FINDING_HEADERS), decided.get(f, ""), explained.get(f.file, "")]
+        [*row.pick(FINDING_HEADERS), "", "", why]
+        for row, why in zip(finding_rows(own, result.edition), causes, strict=True)
+    ]
+    rows += [
+        [*row.pick(FINDING_HEADERS), decided.get(f, ""), explained.get(f.file, ""), ""]
         for f, row in zip(findings, finding_rows(findings, result.edition), strict=True)
     ]
-    return pd.DataFrame(rows, columns=[*FINDING_HEADERS.values(), "处理", "单位说明"], dtype=object)
+    return pd.DataFrame(rows, columns=[*FINDING_HEADERS.values(), "处理", "单位说明", "涉及单位的问题"], dtype=object)
 
 
 def rates_frame(status: StatusReport) -> pd.DataFrame:
     """报送率 and 及时率, overall and by category, as of the report's day."""
     rows = [
-        [name, r.expected, r.received, r.on_time, f"{r.submission_rate:.1%}", f"{r.timeliness_rate:.1%}"]
-        for name, r in status.rates.items()
+        [name, c.expected, c.received, c.on_time, c.late, c.missing, c.to_correct, c.submission_rate, c.timeliness_rate]
+        for name, c in status.counts.items()
     ]
-    return pd.DataFrame(rows, columns=["范围", "应报", "已报", "按时报送", "报送率", "及时率"], dtype=object)
+    return pd.DataFrame(rows, columns=RATE_COLUMNS, dtype=object)
+
+
+RATE_COLUMNS = ["范围", "应报", "已报", "按时报送", "迟报", "未报送", "待更正", "报送率", "及时率"]
 
 
 STATUS_COLUMNS = [
@@ -189,33 +334,9 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
         row[1], row[3], row[7], row[12] = name, state, file, note
         return row
 
-    rows += [file_row("重复或已被新版本替代，未计入", name) for name in status.duplicates]
+    rows += [file_row("未计入：同一单位的另一份文件", f.file, f.unit, f.why) for f in status.superseded]
     for f in status.unmatched:
         guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
+        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", "；".join(x for x in (f.reason, guess) if x)))
     rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
-
-
-def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame, gap: int | None = None) -> None:
-    """Write ``frame`` with a bold header: at the top of the sheet (header row frozen), or below
-    what is there after ``gap`` empty rows."""
-    for _ in range(gap or 0):
-        sheet.append([])
-    sheet.append(list(frame.columns))
-    header = sheet.max_row
-    for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else v for v in row])
-    for cell in sheet[header]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, column in enumerate(frame.columns, start=1):
-        width = (
-            max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) if len(frame) else len(str(column))
-        )
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(
-            sheet.column_dimensions[letter].width or 0, min(60, max(8, width * 1.6))
-        )
-    if gap is None:
-        sheet.freeze_panes = "A2"

@@ -39,6 +39,7 @@ EXPLANATION_PROMPT = (
     "例如：依申请表 三(三)不予公开 第4项较上年明显增加，系某企业集中提出申请所致。没有需要说明的，留空即可。"
 )
 COVER_TITLE = "政府信息公开工作年度报告统计表"
+FOOTER = "&A　第 &P 页"  # every printed page says which sheet it is from
 Role = Literal["title", "block_title", "corner", "header", "label", "input"]
 
 
@@ -308,10 +309,13 @@ def _validations(ws: Worksheet) -> dict[CellKind, DataValidation]:
     return found
 
 
-def _paint(ws: Worksheet, boxes: Sequence[Box], cells: Mapping[str, object] | None = None) -> None:
-    """Write, style and merge every box; inputs get their value (from ``cells``, by code)."""
+def _paint(
+    ws: Worksheet, boxes: Sequence[Box], cells: Mapping[str, object] | None = None, *, fill_in: bool = True
+) -> None:
+    """Write, style and merge every box; inputs get their value (from ``cells``, by code). Only a
+    form to fill in (``fill_in``) colours its input cells and checks what is typed into them."""
     cells = cells or {}
-    validations = _validations(ws) if any(b.kind for b in boxes) else {}
+    validations = _validations(ws) if fill_in and any(b.kind for b in boxes) else {}
     for box in boxes:
         cell = ws.cell(box.top, box.left)
         cell.value = cells.get(box.code or "") if box.role == "input" else box.text  # type: ignore[assignment]
@@ -321,8 +325,9 @@ def _paint(ws: Worksheet, boxes: Sequence[Box], cells: Mapping[str, object] | No
             cell.border = _BORDER
         if box.role == "input":
             cell.protection = _UNLOCKED
-            cell.fill = _INPUT_FILL
-            if box.kind:
+            if fill_in:
+                cell.fill = _INPUT_FILL
+            if box.kind and fill_in:
                 validations[box.kind].add(cell.coordinate)
         else:
             cell.protection = _LOCKED
@@ -354,6 +359,11 @@ def _print_setup(ws: Worksheet, landscape: bool, one_page: bool) -> None:
     ws.sheet_view.showGridLines = False
 
 
+def set_footer(ws: Worksheet) -> None:
+    """Every printed page says which sheet it comes from, and its number."""
+    ws.oddFooter.center.text = FOOTER  # type: ignore[union-attr]  # openpyxl creates it with the sheet
+
+
 def _protect(ws: Worksheet) -> None:
     ws.protection.sheet = True
     # units may still widen a column or a row to read a long label
@@ -374,14 +384,19 @@ def _cell_value(kind: CellKind, value: int | float) -> int | float:
 
 
 def _table_sheet(
-    wb: openpyxl.Workbook, table: Table, values: Mapping[str, int | float], notes: Mapping[str, str]
+    wb: openpyxl.Workbook,
+    table: Table,
+    values: Mapping[str, int | float],
+    notes: Mapping[str, str],
+    *,
+    fill_in: bool = True,
 ) -> dict[str, str]:
     """Write one table's sheet; return where each of its codes lives."""
     layout = layout_table(table)
     ws = wb.create_sheet(layout.title)
     inputs = layout.inputs
     cells = {code: _cell_value(box.kind or "count", values[code]) for code, box in inputs.items() if code in values}
-    _paint(ws, layout.boxes, cells)
+    _paint(ws, layout.boxes, cells, fill_in=fill_in)
     widths = column_widths(layout)
     _size(ws, widths, row_heights(layout.boxes, widths))
     ws.row_dimensions[1].height = 32
@@ -444,17 +459,65 @@ def _cover_boxes(edition: Edition) -> tuple[list[Box], dict[str, str]]:
     return boxes, locations
 
 
-def _cover_sheet(wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, object]) -> dict[str, str]:
+@dataclass(frozen=True)
+class Summary:
+    """The cover of a consolidated workbook: a summary of what was summed, not a form to fill in.
+    ``facts`` are label and text lines; the 校验 box says ``verdict`` (平衡 / 不平衡) and why."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    verdict: str
+    balanced: bool
+    reasons: tuple[str, ...]
+    explanation: str  # the 情况说明 sheet: what was counted
+
+
+# The cover fields a summary keeps (a consolidation has no contact person of its own).
+SUMMARY_FIELDS = {"unit": "汇总地区", "year": "报告年度", "date": "生成时间"}
+_VERDICT_FILL = {True: PatternFill("solid", fgColor="E2EFDA"), False: PatternFill("solid", fgColor="F8CBAD")}
+
+
+def _summary_boxes(edition: Edition, summary: Summary) -> tuple[list[Box], dict[str, str]]:
+    """Title; region, year and generated time (where a reader finds them); the facts; the 校验 box."""
+    boxes = [Box(1, 1, 1, 2, "title", summary.title)]
+    locations = {}
+    row = 3
+    for key, label in SUMMARY_FIELDS.items():
+        boxes += [Box(row, 1, row, 1, "header", label), Box(row, 2, row, 2, "input", code=key)]
+        locations[key] = f"B{row}"
+        row += 1
+    for label, text in (("报告格式", edition.name), *summary.facts):
+        boxes += [Box(row, 1, row, 1, "header", label), Box(row, 2, row, 2, "label", text)]
+        row += 1
+    row += 1
+    boxes += [Box(row, 1, row, 1, "header", "校验"), Box(row, 2, row, 2, "block_title", summary.verdict)]
+    for i, text in enumerate(summary.reasons, start=row + 1):
+        boxes.append(Box(i, 1, i, 2, "label", text))
+    return boxes, locations
+
+
+def _cover_sheet(
+    wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, object], summary: Summary | None = None
+) -> dict[str, str]:
     ws = wb.worksheets[0]
     ws.title = COVER_SHEET
-    boxes, locations = _cover_boxes(edition)
+    boxes, locations = _summary_boxes(edition, summary) if summary else _cover_boxes(edition)
     given = {key: _cover_value(key, value) for key, value in cover.items() if value not in (None, "")}
-    _paint(ws, boxes, given)
+    _paint(ws, boxes, given, fill_in=summary is None)
+    if summary is not None:
+        verdict = next(b for b in boxes if b.role == "block_title")
+        ws[verdict.coordinate].fill = _VERDICT_FILL[summary.balanced]
+        for box in boxes:
+            if box.role in ("input", "block_title"):
+                ws[box.coordinate].alignment = _ALIGN["label"]
     widths = {1: 16.0, 2: 80.0}
     _size(ws, widths, row_heights(boxes, widths))
     ws.row_dimensions[1].height = 36
-    ws[locations["phone"]].number_format = "@"
-    if isinstance(cover.get("date"), (date, datetime)):
+    if "phone" in locations:
+        ws[locations["phone"]].number_format = "@"
+    if isinstance(cover.get("date"), datetime):
+        ws[locations["date"]].number_format = 'yyyy"年"m"月"d"日" hh:mm'
+    elif isinstance(cover.get("date"), date):
         ws[locations["date"]].number_format = 'yyyy"年"m"月"d"日"'
     year = DataValidation(
         type="whole",
@@ -472,16 +535,18 @@ def _cover_sheet(wb: openpyxl.Workbook, edition: Edition, cover: Mapping[str, ob
     return locations
 
 
-def _explanation_sheet(wb: openpyxl.Workbook, text: str | None) -> str:
-    """The 说明 sheet: a prompt and one large free-text cell; returns where that cell is."""
+def _explanation_sheet(wb: openpyxl.Workbook, text: str | None, *, fill_in: bool = True) -> str:
+    """The 说明 sheet: a prompt (on a form to fill in) and one large free-text cell; returns where
+    that cell is."""
     ws = wb.create_sheet(EXPLANATION_SHEET)
+    prompt = EXPLANATION_PROMPT if fill_in else "本汇总表计入的单位和数据来源如下。"
     boxes = [
         Box(1, 1, 1, 1, "title", "情况说明"),
-        Box(2, 1, 2, 1, "label", EXPLANATION_PROMPT),
+        Box(2, 1, 2, 1, "label", prompt),
         Box(3, 1, 3, 1, "input", code=codesheet.EXPLANATION),
     ]
-    _paint(ws, boxes, {codesheet.EXPLANATION: text} if text else {})
-    widths = {1: 100.0}
+    _paint(ws, boxes, {codesheet.EXPLANATION: text} if text else {}, fill_in=fill_in)
+    widths = {1: 80.0}  # wider does not print on A4 portrait in LibreOffice, whatever the fit setting
     _size(ws, widths, row_heights(boxes[:2], widths))
     ws.row_dimensions[1].height = 32
     ws.row_dimensions[3].height = 300
@@ -511,25 +576,35 @@ def form_workbook(
     cover: Mapping[str, object] | None = None,
     explanation: str | None = None,
     protect: bool = True,
+    summary: Summary | None = None,
 ) -> openpyxl.Workbook:
     """The official-layout workbook of ``edition``: cover, one sheet per table, hidden code
     sheet. ``values`` and ``notes`` (by cell code) fill the input cells and their comments;
     ``cover`` (by ``codesheet.COVER_FIELDS`` key) fills the cover; ``explanation`` the 说明
     sheet, where a unit explains an unusual figure. Input cells are unlocked,
-    everything else is locked, and sheets are protected (without password) when ``protect``."""
+    everything else is locked, and sheets are protected (without password) when ``protect``.
+    With ``summary`` it is a consolidation, not a form: the cover summarises what was summed, and
+    nothing is coloured or checked as input (the hidden code sheet still makes it readable as a
+    submission of the level above)."""
     values, notes, cover = values or {}, notes or {}, cover or {}
     _check_keys("cell codes", values, edition.codes)
     _check_keys("note codes", notes, edition.codes)
     _check_keys("cover fields", cover, codesheet.COVER_FIELDS)
     wb = openpyxl.Workbook()
-    locations = {key: (COVER_SHEET, cell) for key, cell in _cover_sheet(wb, edition, cover).items()}
+    fill_in = summary is None
+    locations = {key: (COVER_SHEET, cell) for key, cell in _cover_sheet(wb, edition, cover, summary).items()}
     for table in edition.tables:
-        placed = _table_sheet(wb, table, values, notes)
+        placed = _table_sheet(wb, table, values, notes, fill_in=fill_in)
         locations.update({code: (table.sheet, cell) for code, cell in placed.items()})
-    locations[codesheet.EXPLANATION] = (EXPLANATION_SHEET, _explanation_sheet(wb, explanation))
+    text = summary.explanation if summary else explanation
+    locations[codesheet.EXPLANATION] = (EXPLANATION_SHEET, _explanation_sheet(wb, text, fill_in=fill_in))
     ordered = {code: locations[code] for code in edition.codes}
-    ordered.update({key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION)})
+    ordered.update(
+        {key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION) if key in locations}
+    )
     _code_sheet(wb, edition.edition, ordered)
+    for ws in wb.worksheets:
+        set_footer(ws)
     if protect:
         for ws in wb.worksheets:
             _protect(ws)
