@@ -1,11 +1,11 @@
-"""Print workbooks the way a user's office suite prints them and say how many pages each sheet
-takes: LibreOffice (soffice, headless) turns each workbook into a PDF, and the footer every rollup
-sheet carries ("<sheet>　第 N 页") tells which sheet each page comes from. With --png, the first
-page of every sheet is also written as a PNG to look at.
+"""Print workbooks and Word files the way a user's office suite prints them and say how many pages
+each takes: LibreOffice (soffice, headless) turns each file into a PDF, and the footer every rollup
+sheet carries ("<sheet>　第 N 页") tells which sheet each page of a workbook comes from. With --png,
+the first page of every sheet (every page of a Word file) is also written as a PNG to look at.
 
 Needs LibreOffice and poppler-utils (pdftotext, pdftoppm); the tests do not.
 
-    python scripts/render_workbook.py outbox/2019/*.xlsx outbox/templates/2019/乐清市商务局.xlsx --png /tmp/pages
+    python scripts/render_workbook.py outbox/2019/*.xlsx outbox/2019/*.docx --png /tmp/pages
 """
 
 from __future__ import annotations
@@ -64,8 +64,10 @@ def main() -> int:
                 print(f"  {sheet}: {pages} 页")
             if options.png:
                 options.png.mkdir(parents=True, exist_ok=True)
-                for sheet in counts:
-                    first = sheets.index(sheet) + 1
+                # a workbook: the first page of each sheet; a Word file (no sheet footers): every page
+                firsts = [sheets.index(s) + 1 for s in counts] if "?" not in counts else range(1, len(sheets) + 1)
+                for first in firsts:
+                    sheet = sheets[first - 1] if sheets[first - 1] != "?" else str(first)
                     out = options.png / f"{workbook.stem}-{sheet}"
                     subprocess.run(
                         [
