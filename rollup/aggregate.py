@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from rollup.findings import Finding
@@ -44,6 +44,7 @@ class Consolidation:
     units: tuple[UnitReport, ...]
     unmatched: tuple[Submission, ...] = ()
     other_years: tuple[Submission, ...] = ()
+    marks: dict[str, str] = field(default_factory=dict)  # a cell every counted unit left blank or marked "-"
 
     @property
     def received(self) -> list[UnitReport]:
@@ -115,6 +116,7 @@ def consolidate(
         edition=edition,
         values=(values := sum_values(edition, [s for _, s in counted])),
         notes=region_notes(edition, counted, values, roster.region),
+        marks=region_marks(edition, [s for _, s in counted]),
         units=reports,
         unmatched=tuple(unmatched),
     )
@@ -188,6 +190,17 @@ def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Num
         total = sum(s.values.get(cell.code, 0) for s in submissions)
         totals[cell.code] = int(total) if float(total).is_integer() else round(total, 4)
     return totals
+
+
+def region_marks(edition: Edition, submissions: Sequence[Submission]) -> dict[str, str]:
+    """The cells every counted unit left blank, or every one marked not applicable: the region's
+    0 there is no figure either."""
+    marks = {}
+    for cell in edition.cells:
+        found = {s.marks.get(cell.code) for s in submissions}
+        if len(found) == 1 and (mark := found.pop()) is not None:
+            marks[cell.code] = mark
+    return marks
 
 
 def region_notes(

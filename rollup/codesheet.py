@@ -1,11 +1,14 @@
 """How a rollup workbook carries its cell codes: a hidden sheet mapping each code (and each
 cover field) to the sheet and cell that holds it. The template writer writes it; the workbook
-reader finds every value through it, never by a hard-coded position."""
+reader finds every value through it, never by a hard-coded position. A consolidated workbook also
+carries its cells' notes and marks there, as data, so the level above keeps them."""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from rollup.text import cell_text
 
@@ -27,10 +30,18 @@ COVER_FIELDS = {
 EXPLANATION = "explanation"
 
 
+# Keys of the rows that carry a cell's note or mark ("note:C.review.corrected"), and the figures
+# of each unit a consolidation summed ("part:乐清市商务局", its non-zero figures as JSON).
+NOTE, MARK, PART = "note:", "mark:", "part:"
+
+
 @dataclass(frozen=True)
 class CodeMap:
     edition: str
     locations: dict[str, tuple[str, str]]  # code or cover field -> (sheet, cell)
+    notes: dict[str, str] = field(default_factory=dict)  # code -> note
+    marks: dict[str, str] = field(default_factory=dict)  # code -> blank | not_applicable
+    parts: dict[str, dict[str, float]] = field(default_factory=dict)  # unit -> code -> figure
 
 
 _ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
@@ -47,15 +58,25 @@ def cell_position(address: str) -> tuple[int, int]:
     return int(match[2]), column
 
 
-def rows(edition: str, locations: dict[str, tuple[str, str]]) -> list[tuple]:
-    """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``."""
+def rows(
+    edition: str,
+    locations: dict[str, tuple[str, str]],
+    notes: Mapping[str, str] | None = None,
+    marks: Mapping[str, str] | None = None,
+    parts: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[tuple]:
+    """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``, the
+    cells' ``notes`` and ``marks`` (by code), and the ``parts`` a consolidation summed (by unit)."""
     head = [
         HEADER,
         ("format", "", "", MARKER),
         ("format_version", "", "", FORMAT_VERSION),
         ("edition", "", "", edition),
     ]
-    return head + [(key, sheet, cell, "") for key, (sheet, cell) in locations.items()]
+    data = [(NOTE + code, "", "", note) for code, note in (notes or {}).items()]
+    data += [(MARK + code, "", "", mark) for code, mark in (marks or {}).items()]
+    data += [(PART + unit, "", "", json.dumps(dict(figures))) for unit, figures in (parts or {}).items()]
+    return head + [(key, sheet, cell, "") for key, (sheet, cell) in locations.items()] + data
 
 
 def parse(table: list[list]) -> CodeMap | None:
@@ -74,4 +95,18 @@ def parse(table: list[list]) -> CodeMap | None:
             constants[str(key)] = cell_text(value)
     if constants.get("format") != MARKER or "edition" not in constants:
         return None
-    return CodeMap(edition=constants["edition"], locations=locations)
+    notes = {key.removeprefix(NOTE): text for key, text in constants.items() if key.startswith(NOTE) and text}
+    marks = {key.removeprefix(MARK): text for key, text in constants.items() if key.startswith(MARK) and text}
+    parts = {key.removeprefix(PART): _figures(text) for key, text in constants.items() if key.startswith(PART)}
+    return CodeMap(edition=constants["edition"], locations=locations, notes=notes, marks=marks, parts=parts)
+
+
+def _figures(text: str) -> dict[str, float]:
+    """A part's figures as written; anything else (hand-edited, damaged) is no figures."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}

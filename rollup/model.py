@@ -14,6 +14,15 @@ from rollup.forms import Number
 
 
 @dataclass(frozen=True)
+class Constituent:
+    """A unit inside a consolidation sent up as a submission (a county's workbook names the
+    units it summed, so the level above can tell where a figure comes from)."""
+
+    name: str
+    values: dict[str, Number]
+
+
+@dataclass(frozen=True)
 class Submission:
     """What one file says: the unit's values in canonical cell codes, and what went wrong
     reading and checking it."""
@@ -33,6 +42,7 @@ class Submission:
     unit_id: str | None = None
     modified: float = 0.0
     text: str = ""  # a report's words outside its tables (empty for a fill-in workbook)
+    constituents: tuple[Constituent, ...] = ()  # the units a consolidated workbook summed
 
     @property
     def errors(self) -> list[Finding]:

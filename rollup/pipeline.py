@@ -157,10 +157,10 @@ def run(
         settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
     )
     result = tracked.consolidation
-    outputs = write_outputs(result, settings.outbox, tracked.status, csv_format=csv_format)
     with Ledger.open(settings.ledger_path) as ledger:
-        last = ledger.last_run(result.year - 1)
-    report = write_region_report(result, settings.outbox, last=last.values if last else None)
+        years = ledger.city_years()
+    outputs = write_outputs(result, settings.outbox, tracked.status, csv_format=csv_format, years=years)
+    report = write_region_report(result, settings.outbox, last=years.get(result.year - 1))
     gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
     return Result(result, tracked.status, outputs, gaps, report)
 

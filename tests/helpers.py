@@ -47,13 +47,15 @@ def save_as_xls(xlsx: Path, out: Path) -> Path:
     return out
 
 
-def settings_for(folder: Path, inbox: Path, extra: str = "", roster: Path | None = None) -> Settings:
-    """Settings of a test office in ``folder``: the shipped sample roster (or ``roster``), its own
-    inbox and outbox, plus ``extra`` TOML sections."""
+def settings_for(
+    folder: Path, inbox: Path, extra: str = "", roster: Path | None = None, region: str = "乐清市"
+) -> Settings:
+    """Settings of a test office in ``folder``: the shipped sample roster (or ``roster``) of
+    ``region``, its own inbox and outbox, plus ``extra`` TOML sections."""
     path = folder / "rollup.toml"
     roster = roster or REPO / "config" / "units.csv"
     path.write_text(
-        f'region = "乐清市"\nyear = 2019\n[paths]\nroster = "{roster.as_posix()}"\n'
+        f'region = "{region}"\nyear = 2019\n[paths]\nroster = "{roster.as_posix()}"\n'
         f'inbox = "{inbox.as_posix()}"\noutbox = "{(folder / "outbox").as_posix()}"\n' + extra,
         encoding="utf-8",
     )

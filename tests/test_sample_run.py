@@ -204,8 +204,8 @@ def test_the_status_sheet_has_two_native_charts(sample):
     _, folder, _ = sample
     with zipfile.ZipFile(folder / WORKBOOK) as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2
-    assert any("报送率和及时率" in c for c in charts) and any("各类别单位报送情况" in c for c in charts)
+    titles = ("报送率和及时率", "各类别单位报送情况", "主要数据逐年变化")  # the last on 与上年比较
+    assert len(charts) == 3 and all(sum(title in c for c in charts) == 1 for title in titles)
 
 
 def test_every_output_is_created_as_the_users_other_files_are(sample):

@@ -161,3 +161,30 @@ def test_import_history_brings_last_years_reports_into_the_ledger(office, tmp_pa
     assert findings == {"乐清市商务局": [], "乐清市财政局": ["carry_over_mismatch"] * 3}
     _, entries = pipeline.unit_history(office, "财政局", year=2020)
     assert [e.version.received_from for e in entries] == ["import"]
+
+
+def test_the_workbook_compares_with_last_year_and_subtotals_by_category(office, city2019, office2021):
+    from openpyxl import load_workbook
+
+    from rollup.render.breakdown import CATEGORIES_SHEET, YEARS_SHEET
+
+    pipeline.run(office, 2020, as_of=date(2021, 3, 1))
+    result = pipeline.run(office, 2021, as_of=date(2022, 3, 1))
+    book = load_workbook(result.outputs.workbook)
+    years = list(book[YEARS_SHEET].iter_rows(values_only=True))
+    assert years[0] == ("年度", "本年新收申请", "上年结转申请", "本年办结", "结转下年度", "行政复议", "行政诉讼")
+    assert years[1][:2] == ("2020年", 2 * city2019["B.1.total"]) and years[2][0] == "2021年"
+    assert len(book[YEARS_SHEET]._charts) == 1
+    header = next(i for i, row in enumerate(years) if row[:3] == ("表", "行", "列"))
+    compared = {row[:3]: row[3:] for row in years[header + 1 :]}
+    now, before = result.consolidation.values["B.2.total"], 2 * city2019["B.2.total"]
+    assert compared[("依申请表", "二、上年结转", "总计列")] == (
+        now,
+        before,
+        now - before,
+        pytest.approx((now - before) / before) if before else None,
+    )
+
+    categories = list(book[CATEGORIES_SHEET].iter_rows(values_only=True))
+    assert categories[0] == ("表", "行", "列", "合计", "部门")
+    assert all(row[3] == row[4] for row in categories[1:])

@@ -15,7 +15,7 @@ from rollup.forms import Cell, Edition, Number, editions
 from rollup.ingest.cells import read_cell
 from rollup.ingest.report import report_from
 from rollup.ingest.sheets import workbook_document
-from rollup.model import Submission
+from rollup.model import Constituent, Submission
 from rollup.text import cell_text
 
 
@@ -69,9 +69,10 @@ def _read_own_layout(path: Path, workbook: CalamineWorkbook) -> Submission:
 def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
     cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
     values: dict[str, Number] = {}
-    notes: dict[str, str] = {}
+    # a consolidated workbook carries its notes and marks as data in the code sheet
+    notes: dict[str, str] = {c: n for c, n in codemap.notes.items() if c in edition.cell_index}
     sources: dict[str, str] = {}
-    marks: dict[str, str] = {}
+    marks = {c: m for c, m in codemap.marks.items() if c in edition.cell_index and m in ("blank", "not_applicable")}
     findings: list[Finding] = []
 
     def finding(rule: str, cell: Cell, source: str | None = None, *, reason: str = "", text: str = "") -> Finding:
@@ -124,6 +125,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         meta={k: v for k, v in {**cover, **_explanation(grid, codemap)}.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
         modified=path.stat().st_mtime,
+        constituents=tuple(Constituent(name, dict(figures)) for name, figures in codemap.parts.items()),
     )
 
 

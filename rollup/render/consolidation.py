@@ -4,6 +4,7 @@ layout plus 明细, 校验问题, 报送情况), the values as JSON in canonical
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +14,9 @@ from openpyxl import Workbook
 
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
-from rollup.forms import Edition
+from rollup.forms import Edition, Number
 from rollup.outputs import write_atomically, write_text_atomically
+from rollup.render.breakdown import comments, contributions, write_sheets
 from rollup.render.detail import SHEET as DETAIL_SHEET
 from rollup.render.detail import write_detail
 from rollup.render.form import Summary, form_workbook, set_footer
@@ -30,14 +32,22 @@ class Outputs:
     csv: Path
 
 
-def write_outputs(result: Consolidation, outbox: Path, status: StatusReport, *, csv_format: str = "zh") -> Outputs:
+def write_outputs(
+    result: Consolidation,
+    outbox: Path,
+    status: StatusReport,
+    *,
+    csv_format: str = "zh",
+    years: Mapping[int, Mapping[str, Number]] | None = None,
+) -> Outputs:
     """Write the workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
-    ``csv_format="codes"`` the machine-readable variant) into outbox/<year>/."""
+    ``csv_format="codes"`` the machine-readable variant) into outbox/<year>/. ``years``: the
+    region's figures of earlier years (from the ledger), for the year-over-year sheet."""
     folder = Path(outbox) / str(result.year)
     stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
     data = consolidated_json(result, status)
     return Outputs(
-        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
+        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status, years or {}).save),
         json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
         csv=write_atomically(
             folder / "明细数据.csv",
@@ -142,7 +152,13 @@ def _place(edition: Edition, code: str) -> tuple[str, str, str]:
     return edition.table(cell.table).name, cell.row.name, cell.column.header
 
 
-def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbook:
+def consolidated_workbook(
+    result: Consolidation, status: StatusReport, years: Mapping[int, Mapping[str, Number]] | None = None
+) -> Workbook:
+    """The region's workbook: the form's sheets with the consolidated figures (carrying their
+    notes, marks and each unit's figures as data for the level above), then 明细, 校验问题,
+    报送情况, 数字来源, 分类汇总 and 与上年比较."""
+    shares = contributions(result)
     workbook = form_workbook(
         result.edition,
         values=result.values,
@@ -150,6 +166,9 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
         cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
         protect=False,
         summary=summary(result, status),
+        marks=result.marks,
+        comments=comments(result, shares),
+        parts={report.unit.name: {c: v for c, v in s.values.items() if v} for report, s in result.summed},
     )
     write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
     checked = workbook.create_sheet("校验问题")
@@ -159,6 +178,7 @@ def consolidated_workbook(result: Consolidation, status: StatusReport) -> Workbo
     rates_chart(sheet, len(status.counts))
     start = CHART_ROWS + len(status.counts) + 3
     frame_sheet(sheet, status_frame(result, status), at=start, widths=STATUS_WIDTHS, text=sheet_text)
+    write_sheets(workbook, result, shares, years or {}, sheet_text)
     for sheet in workbook.worksheets:
         set_footer(sheet)
     return workbook

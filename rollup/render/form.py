@@ -555,9 +555,9 @@ def _explanation_sheet(wb: openpyxl.Workbook, text: str | None, *, fill_in: bool
     return "A3"
 
 
-def _code_sheet(wb: openpyxl.Workbook, edition: str, locations: dict[str, tuple[str, str]]) -> None:
+def _code_sheet(wb: openpyxl.Workbook, rows: list[tuple]) -> None:
     ws = wb.create_sheet(codesheet.SHEET)
-    for line in codesheet.rows(edition, locations):
+    for line in rows:
         ws.append([None if v == "" else v for v in line])
     ws.sheet_state = "hidden"
 
@@ -577,6 +577,9 @@ def form_workbook(
     explanation: str | None = None,
     protect: bool = True,
     summary: Summary | None = None,
+    marks: Mapping[str, str] | None = None,
+    comments: Mapping[str, str] | None = None,
+    parts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> openpyxl.Workbook:
     """The official-layout workbook of ``edition``: cover, one sheet per table, hidden code
     sheet. ``values`` and ``notes`` (by cell code) fill the input cells and their comments;
@@ -585,7 +588,9 @@ def form_workbook(
     everything else is locked, and sheets are protected (without password) when ``protect``.
     With ``summary`` it is a consolidation, not a form: the cover summarises what was summed, and
     nothing is coloured or checked as input (the hidden code sheet still makes it readable as a
-    submission of the level above)."""
+    submission of the level above). ``notes`` and ``marks`` also travel as data in the code sheet;
+    ``comments`` (by code), when given, are the cells' comments instead of the notes; ``parts``
+    (unit → figures) are what a consolidation summed, carried as data for the level above."""
     values, notes, cover = values or {}, notes or {}, cover or {}
     _check_keys("cell codes", values, edition.codes)
     _check_keys("note codes", notes, edition.codes)
@@ -594,7 +599,7 @@ def form_workbook(
     fill_in = summary is None
     locations = {key: (COVER_SHEET, cell) for key, cell in _cover_sheet(wb, edition, cover, summary).items()}
     for table in edition.tables:
-        placed = _table_sheet(wb, table, values, notes, fill_in=fill_in)
+        placed = _table_sheet(wb, table, values, notes if comments is None else comments, fill_in=fill_in)
         locations.update({code: (table.sheet, cell) for code, cell in placed.items()})
     text = summary.explanation if summary else explanation
     locations[codesheet.EXPLANATION] = (EXPLANATION_SHEET, _explanation_sheet(wb, text, fill_in=fill_in))
@@ -602,7 +607,7 @@ def form_workbook(
     ordered.update(
         {key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION) if key in locations}
     )
-    _code_sheet(wb, edition.edition, ordered)
+    _code_sheet(wb, codesheet.rows(edition.edition, ordered, notes, marks, parts))
     for ws in wb.worksheets:
         set_footer(ws)
     if protect:
