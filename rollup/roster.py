@@ -152,7 +152,8 @@ class Roster:
 
 
 def unit_key(name: str, region: str = "") -> str:
-    """A unit name reduced to what tells units apart: no spaces, brackets, region prefix or 市."""
+    """A unit name reduced to what tells units apart: no spaces, brackets, region prefix, leading
+    市 or trailing 人民政府."""
     text = unicodedata.normalize("NFKC", name)
     text = re.sub(r"\s+", "", text)
     text = re.sub(r"\([^)]*\)|（[^）]*）", "", text)
@@ -163,7 +164,13 @@ def unit_key(name: str, region: str = "") -> str:
             break
     if text.startswith("市") and len(text) > 1:
         text = text[1:]
+    # a county's own report is its government's: 乐清市人民政府 is the county 乐清市 one level up
+    if text.endswith(_GOVERNMENT) and len(text) > len(_GOVERNMENT):
+        text = text.removesuffix(_GOVERNMENT)
     return text
+
+
+_GOVERNMENT = "人民政府"
 
 
 def short_name(name: str, region: str) -> str:

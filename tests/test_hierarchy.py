@@ -52,11 +52,11 @@ def prefecture(tmp_path_factory, all_74):
         shutil.copy(workbook, top / "inbox")
     roster = top / "units.csv"
     roster.write_text(ROSTER_HEADER + "C01,乐清市,县市区\nC02,雁荡县,县市区\n", encoding="utf-8")
-    return pipeline.run(settings_for(top, top / "inbox", roster=roster, region="温州市")), withdrawn
+    return pipeline.run(settings_for(top, top / "inbox", roster=roster, region="温州市")), withdrawn, root
 
 
 def test_the_prefecture_is_the_sum_of_all_the_units(prefecture, city2019):
-    result, _ = prefecture
+    result, _, _ = prefecture
     consolidation = result.consolidation
     assert [u.unit.name for u in consolidation.counted] == ["乐清市", "雁荡县"]
     assert consolidation.values == city2019
@@ -64,7 +64,7 @@ def test_the_prefecture_is_the_sum_of_all_the_units(prefecture, city2019):
 
 
 def test_a_units_notes_reach_the_prefectures_table(prefecture):
-    result, _ = prefecture
+    result, _, _ = prefecture
     notes = result.consolidation.notes
     assert notes["C.review.corrected"] == "市自然资源和规划局"  # the county named its unit; the name goes up
     assert notes["C.review.other"] == "撤回"
@@ -73,7 +73,7 @@ def test_a_units_notes_reach_the_prefectures_table(prefecture):
 
 
 def test_the_prefecture_sees_the_units_inside_each_county(prefecture):
-    result, withdrawn = prefecture
+    result, withdrawn, _ = prefecture
     sheet = openpyxl.load_workbook(result.outputs.workbook)[SOURCES_SHEET]
     rows = {(r[0], r[1], r[2]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
     corrected = rows[("复议诉讼表", "行政复议", "结果纠正列")]
@@ -86,3 +86,27 @@ def test_the_prefecture_sees_the_units_inside_each_county(prefecture):
     assert (
         comment is not None and "来自：乐清市 1（市自然资源和规划局）〔其中 乐清市自然资源和规划局 1〕" in comment.text
     )
+
+
+def test_a_county_that_sent_only_its_published_report_is_rolled_up_too(prefecture, tmp_path, city2019):
+    """雁荡县 sends its report in Word (as rollup drafts it) instead of its workbook; 乐清市's report
+    names it 乐清市人民政府."""
+    _, _, root = prefecture
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(root / "乐清市" / "outbox" / "2019" / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx", inbox)
+    report = root / "雁荡县" / "outbox" / "2019" / "雁荡县2019年政府信息公开工作年度报告（草稿）.docx"
+    shutil.copy(report, inbox / "雁荡县人民政府2019年政府信息公开工作年度报告.docx")
+    roster = tmp_path / "units.csv"
+    roster.write_text(ROSTER_HEADER + "C01,乐清市,县市区\nC02,雁荡县,县市区\n", encoding="utf-8")
+    again = pipeline.run(settings_for(tmp_path, inbox, roster=roster, region="温州市"))
+    assert [u.unit.name for u in again.consolidation.counted] == ["乐清市", "雁荡县"]
+    assert again.consolidation.values == city2019
+
+
+def test_a_governments_report_is_its_region_one_level_up():
+    from rollup.roster import unit_key
+
+    assert unit_key("乐清市人民政府", "温州市") == unit_key("乐清市", "温州市") == "乐清市"
+    assert unit_key("乐清市人民政府", "乐清市") == "人民政府"  # a county's own report, at home
+    assert unit_key("乐清市人民政府办公室", "乐清市") == "人民政府办公室"
