@@ -31,7 +31,7 @@ EXPLANATION = "explanation"
 
 
 # Keys of the rows that carry a cell's note or mark ("note:C.review.corrected"), and the figures
-# of each unit a consolidation summed ("part:乐清市商务局", its non-zero figures as JSON).
+# of each unit a consolidation summed ("part:乐清市商务局", its figures as JSON).
 NOTE, MARK, PART = "note:", "mark:", "part:"
 
 

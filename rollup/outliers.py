@@ -54,10 +54,17 @@ def find_outliers(edition: Edition, reports: Sequence[Reported], settings: Outli
             why = "；".join(reason for reason in reasons if reason)
             if why:
                 finding = Finding.of(
-                    "outlier", edition=edition, table=cell.table, row=cell.row.code, column=cell.column.code,
-                    file=r.submission.file.name, unit=r.unit.name, source=r.submission.sources.get(cell.code),
-                    actual=value, why=why,
-                )  # fmt: skip
+                    "outlier",
+                    edition=edition,
+                    table=cell.table,
+                    row=cell.row.code,
+                    column=cell.column.code,
+                    file=r.submission.file.name,
+                    unit=r.unit.name,
+                    source=r.submission.sources.get(cell.code),
+                    actual=value,
+                    why=why,
+                )
                 found.setdefault(r.unit.id, []).append(finding)
     return found
 

@@ -26,7 +26,7 @@ from rollup.render.consolidation import Outputs, write_outputs
 from rollup.render.template import write_templates
 from rollup.render.word import write_region_report
 from rollup.reuse import Reuse, most_alike, reuse
-from rollup.roster import Roster, Unit, load_roster
+from rollup.roster import Roster, Unit, load_roster, unit_key
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
 from rollup.validate import LastYear, validate
 from rollup.versions import HistoryEntry, history
@@ -215,10 +215,20 @@ def track(
             counted=counted,
             acceptances=ledger.acceptances(year),
             copies=copies,
+            last_year=_last_city(ledger, year),
         )
         counted_ids = {unit_id: version.id for unit_id, version in counted.items()}
         ledger.record_run(Run(year, datetime.now(), as_of, state, counted_ids, result.values))
     return Tracked(result, report)
+
+
+def _last_city(ledger: Ledger, year: int) -> LastYear | None:
+    """The region's own tables of the year before, when the ledger consolidated that year."""
+    run = ledger.last_run(year - 1)
+    try:
+        return LastYear(year - 1, edition_for_year(year - 1), run.values) if run else None
+    except LookupError:
+        return None
 
 
 HISTORY_YEARS = 3  # how many earlier years a unit's figures are compared with
@@ -250,8 +260,14 @@ def _flag_reuse(result: Consolidation, ledger: Ledger, settings: Settings) -> Co
         if alike.share >= settings.text_reuse.min_share and alike.passages:
             passage = alike.passages[0] if len(alike.passages[0]) <= 120 else alike.passages[0][:120] + "……"
             share = f"{alike.share:.0%}"
-            finding = Finding.of("text_reuse", unit=names[unit_id], actual=round(alike.share * 100), share=share,
-                                 other=other, passage=passage)  # fmt: skip
+            finding = Finding.of(
+                "text_reuse",
+                unit=names[unit_id],
+                actual=round(alike.share * 100),
+                share=share,
+                other=other,
+                passage=passage,
+            )
             found.setdefault(unit_id, []).append(finding)
 
     for unit_id, text in texts.items():
@@ -322,26 +338,52 @@ class Imported:
 
 
 def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progress = _no_progress) -> Imported:
-    """Load units' reports of earlier years (any format rollup reads; folders are searched) into
-    the ledger, each unit matched to the roster of its report's own year, so that the rules
-    across years and the outlier check know what a unit reported before."""
+    """Load earlier years into the ledger: units' reports (any format rollup reads; folders are
+    searched), or this region's earlier consolidated workbooks, which carry each unit's figures.
+    Each unit is matched to the roster of its report's own year, so that the rules across years
+    and the outlier check know what a unit reported before."""
     files = sorted({f for path in paths for f in _files_under(Path(path))})
     roster = load_roster(settings.roster_path, settings.region)
     recorded: dict[int, list[Submission]] = {}
     refused = []
     with Ledger.open(settings.ledger_path) as ledger:
         for path in progress(files):
-            submission = read_submission(path)
-            if submission.year is not None:
-                submission = validate(submission, roster=roster, year=submission.year)
-            if submission.year is None or submission.unit_id is None:
-                refused.append(submission)
-                continue
             sha256, size = fingerprint(path)
-            receipt = Receipt(datetime.fromtimestamp(submission.modified), "import")
-            ledger.record(submission, sha256=sha256, size=size, receipt=receipt, seen_at=datetime.now())
-            recorded.setdefault(submission.year, []).append(submission)
+            for key, submission in _reports_in(read_submission(path), sha256, settings.region):
+                if submission.year is not None:
+                    submission = validate(submission, roster=roster, year=submission.year)
+                if submission.year is None or submission.unit_id is None:
+                    refused.append(submission)
+                    continue
+                receipt = Receipt(datetime.fromtimestamp(submission.modified), "import")
+                ledger.record(submission, sha256=key, size=size, receipt=receipt, seen_at=datetime.now())
+                recorded.setdefault(submission.year, []).append(submission)
     return Imported(dict(sorted(recorded.items())), refused)
+
+
+def _reports_in(submission: Submission, sha256: str, region: str) -> list[tuple[str, Submission]]:
+    """The units' reports a file holds, each with the key the ledger knows it by: the file itself,
+    or, for this region's own consolidated workbook, every unit it summed (keyed by the file and
+    the unit)."""
+    own = submission.unit is not None and unit_key(submission.unit, region) in (unit_key(region, region), "人民政府")
+    if not (own and submission.constituents):
+        return [(sha256, submission)]
+    return [
+        (
+            hashlib.sha256(f"{sha256}:{part.name}".encode()).hexdigest(),
+            replace(
+                submission,
+                unit=part.name,
+                values=dict(part.values),
+                notes={},
+                marks={},
+                findings=(),
+                text="",
+                constituents=(),
+            ),
+        )
+        for part in submission.constituents
+    ]
 
 
 def _files_under(path: Path) -> list[Path]:

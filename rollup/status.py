@@ -16,7 +16,7 @@ from rollup.forms import Number, format_number, is_cell_code, place_cells
 from rollup.ledger import Version
 from rollup.model import Acceptance, Submission
 from rollup.roster import Roster, Unit
-from rollup.validate import Imbalance, check_consolidation
+from rollup.validate import Imbalance, LastYear, check_consolidation
 
 TOTAL = "合计"
 
@@ -160,7 +160,7 @@ class StatusReport:
     @property
     def balanced(self) -> bool:
         """Whether the consolidated tables satisfy every rule of the form."""
-        return not any(i.finding.is_error for i in self.imbalances)
+        return not any(i.finding.is_error and not i.across_years for i in self.imbalances)
 
     @property
     def verdict(self) -> str:
@@ -173,9 +173,10 @@ class StatusReport:
         left_out = f"；未计入有错误的单位：{'、'.join(self.excluded)}" if self.excluded else ""
         if self.balanced:
             return f"汇总表符合表内全部勾稽关系{left_out}"
-        units = list(dict.fromkeys(name for i in self.imbalances for name in i.units))
+        within = [i for i in self.imbalances if not i.across_years]
+        units = list(dict.fromkeys(name for i in within for name in i.units))
         because = f"，原因是计入了报告有错误的单位：{'、'.join(units)}" if units else ""
-        return f"汇总表有 {len(self.imbalances)} 处不符合表内勾稽关系{because}{left_out}"
+        return f"汇总表有 {len(within)} 处不符合表内勾稽关系{because}{left_out}"
 
     @cached_property
     def counts(self) -> dict[str, Counts]:
@@ -300,11 +301,13 @@ def status_report(
     counted: Mapping[str, Version],
     acceptances: Iterable[Acceptance],
     copies: Sequence[tuple[str, Submission]] = (),
+    last_year: LastYear | None = None,
 ) -> StatusReport:
     """Where every expected unit stands as of ``as_of``. ``versions`` are every unit's ledger
     versions of the year (bulk, by unit id), ``counted`` the version of each counted submission
     (by unit id), ``acceptances`` all of the year's; ``copies`` files whose content another name
-    already brought, with the submission read under that name."""
+    already brought, with the submission read under that name; ``last_year`` the region's own
+    tables of the year before, for the rules across years on the consolidation itself."""
     accepted: dict[str, list[Acceptance]] = {}
     for acceptance in acceptances:
         accepted.setdefault(acceptance.unit_id, []).append(acceptance)
@@ -354,6 +357,10 @@ def status_report(
         unmatched=unmatched,
         superseded=tuple(superseded),
         headlines=tuple(result.edition.headline_figures(result.values)),
-        imbalances=tuple(check_consolidation(result.edition, result.values, reasons, region=result.region)),
+        imbalances=tuple(
+            check_consolidation(
+                result.edition, result.values, reasons, region=result.region, year=result.year, last=last_year
+            )
+        ),
         excluded=tuple(u.unit.name for u in result.excluded),
     )

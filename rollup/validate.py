@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rollup.findings import Finding
+from rollup.findings import Finding, Severity
 from rollup.forms import Edition, Number, Operand, RuleLine, cell_code, edition_for_year, editions
 from rollup.model import Submission
 from rollup.roster import Roster, Unit, unit_key
@@ -180,10 +180,18 @@ class Imbalance:
 
     finding: Finding
     causes: tuple[Cause, ...] = ()
+    across_years: bool = False  # against last year's tables, not within this year's
 
     @property
     def units(self) -> list[str]:
         return list(dict.fromkeys(c.unit for c in self.causes))
+
+    @property
+    def label(self) -> str:
+        """What kind of finding of the consolidation this is, in a word or two."""
+        if not self.across_years:
+            return "不平衡"
+        return "提示" if self.finding.severity is Severity.INFO else "与上年不符"
 
 
 def check_consolidation(
@@ -193,13 +201,18 @@ def check_consolidation(
     *,
     region: str = "",
     file: str = "",
+    year: int | None = None,
+    last: LastYear | None = None,
 ) -> list[Imbalance]:
-    """Every rule of the form on the consolidated ``values``; each finding names the units (of
-    ``units``: name, and each of its findings with the office's reason if accepted) whose own
+    """Every rule of the form on the consolidated ``values`` (and, for ``year``, the rules across
+    years against the region's tables of the year before, ``last``); each finding names the units
+    (of ``units``: name, and each of its findings with the office's reason if accepted) whose own
     findings are about the cells of the broken rule."""
     units = list(units)
     found = []
-    for finding in check_values(edition, values):
+    within = check_values(edition, values)
+    across = check_across_years(edition, values, last, year=year) if year else []
+    for finding in within + across:
         cells = edition.cells_at(finding.rule, finding.table, finding.row, finding.column)
         touching = [
             Cause(name, f, reason)
@@ -214,7 +227,8 @@ def check_consolidation(
         causes = tuple(same or touching)
         names = "、".join(dict.fromkeys(c.unit for c in causes))
         cause = f"，涉及：{names}" if names else "，各单位报告中未发现对应的问题"
-        found.append(Imbalance(replace(finding, unit=region, file=file, message=finding.message + cause), causes))
+        message = finding.message + (cause if finding.table else "")
+        found.append(Imbalance(replace(finding, unit=region, file=file, message=message), causes, finding in across))
     return found
 
 

@@ -41,18 +41,41 @@ def test_the_sum_rules_of_the_specs_are_in_the_catalogue_with_their_titles():
 
 def test_finding_rows_carry_codes_for_machines_and_words_for_clerks(ed2021):
     findings = [
-        Finding.of("group_total", edition=ed2021, table="C", row="review", column="total", left=3, right=2,
-                   file="商务局.xlsx", unit="乐清市商务局", source="复议诉讼!E6"),
+        Finding.of(
+            "group_total",
+            edition=ed2021,
+            table="C",
+            row="review",
+            column="total",
+            left=3,
+            right=2,
+            file="商务局.xlsx",
+            unit="乐清市商务局",
+            source="复议诉讼!E6",
+        ),
         Finding.of("unreadable_file", file="坏.xlsx", source="坏.xlsx", reason="已损坏", detail="XmlError: junk"),
-    ]  # fmt: skip
+    ]
     rows = finding_rows(findings, ed2021)
     assert rows[0].contract() == {
-        "severity": "error", "rule": "group_total", "table": "C", "row": "review", "column": "total",
-        "message": "复议诉讼表 行政复议 总计列：填报 3，各项合计 2", "source": "复议诉讼!E6",
-    }  # fmt: skip
+        "severity": "error",
+        "rule": "group_total",
+        "table": "C",
+        "row": "review",
+        "column": "total",
+        "message": "复议诉讼表 行政复议 总计列：填报 3，各项合计 2",
+        "source": "复议诉讼!E6",
+    }
     assert rows[0].pick(FINDING_HEADERS) == [
-        "乐清市商务局", "商务局.xlsx", "错误", "复议诉讼表每一组：总计等于结果维持、结果纠正、其他结果、尚未审结之和",
-        "复议诉讼表", "行政复议", "总计列", "复议诉讼!E6", "复议诉讼表 行政复议 总计列：填报 3，各项合计 2", "group_total",
-    ]  # fmt: skip
+        "乐清市商务局",
+        "商务局.xlsx",
+        "错误",
+        "复议诉讼表每一组：总计等于结果维持、结果纠正、其他结果、尚未审结之和",
+        "复议诉讼表",
+        "行政复议",
+        "总计列",
+        "复议诉讼!E6",
+        "复议诉讼表 行政复议 总计列：填报 3，各项合计 2",
+        "group_total",
+    ]
     assert rows[1].contract()["detail"] == "XmlError: junk" and "XmlError" not in rows[1].message
     assert (rows[1].table_words, rows[1].row_words, rows[1].column_words) == ("", "", "")

@@ -26,10 +26,13 @@ def split():
 def reported(split, changed=None, earlier=None) -> list[Reported]:
     changed, earlier = changed or {}, earlier or {}
     return [
-        Reported(unit, Submission(Path(f"{unit.name}.xlsx"), values={**split[unit.id], **changed.get(unit.id, {})}),
-                 earlier.get(unit.id, ()))
+        Reported(
+            unit,
+            Submission(Path(f"{unit.name}.xlsx"), values={**split[unit.id], **changed.get(unit.id, {})}),
+            earlier.get(unit.id, ()),
+        )
         for unit in ROSTER
-    ]  # fmt: skip
+    ]
 
 
 def test_the_sample_citys_figures_are_no_outliers(split):

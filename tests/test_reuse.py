@@ -68,3 +68,11 @@ def test_the_consolidation_notes_reports_copied_from_last_year_or_from_another_u
     ]
     assert notes["乐清市商务局"][0].startswith("报告的文字有 100% 与本单位 2020 年度的报告相同，最长的相同段落：“")
     assert [m.split("与", 1)[1].split("相同")[0] for m in notes["乐清市财政局"]] == ["乐清市商务局本年度的报告"]
+
+    from openpyxl import load_workbook
+
+    result = pipeline.run(settings, 2021, as_of=date(2030, 1, 1))
+    rows = list(load_workbook(result.outputs.workbook)["报送情况"].iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "编码")
+    units = {r[1]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1 :] if r[0]}
+    assert units["乐清市商务局"]["文字重复"] == "100%"

@@ -18,9 +18,13 @@ def test_the_word_report_reads_back_to_the_figures_it_was_made_from(tmp_path, fi
     values, notes = entry["values"], entry["notes"]
     drafts = draft_paragraphs(edition, region="乐清市", year=entry["year"], values=values, notes=notes)
     path = write_report(
-        tmp_path / "报告.docx", edition, title=f"乐清市{entry['year']}年政府信息公开工作年度报告",
-        values=values, notes=notes, drafts=drafts,
-    )  # fmt: skip
+        tmp_path / "报告.docx",
+        edition,
+        title=f"乐清市{entry['year']}年政府信息公开工作年度报告",
+        values=values,
+        notes=notes,
+        drafts=drafts,
+    )
     again = read_submission(path)
     assert (again.year, again.edition, again.unit) == (entry["year"], entry["edition"], "乐清市")
     assert again.values == values and again.notes == notes

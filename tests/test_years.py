@@ -188,3 +188,29 @@ def test_the_workbook_compares_with_last_year_and_subtotals_by_category(office, 
     categories = list(book[CATEGORIES_SHEET].iter_rows(values_only=True))
     assert categories[0] == ("表", "行", "列", "合计", "部门")
     assert all(row[3] == row[4] for row in categories[1:])
+
+
+def test_the_consolidation_itself_is_checked_against_last_years_tables(office):
+    first = pipeline.track(office, 2021, as_of=date(2022, 3, 1)).status  # 2020 never consolidated
+    assert [(i.finding.rule, i.label) for i in first.imbalances] == [("no_last_year", "提示")]
+    assert first.balanced
+    pipeline.track(office, 2020, as_of=date(2021, 3, 1))
+    again = pipeline.track(office, 2021, as_of=date(2022, 3, 1)).status
+    across = [i for i in again.imbalances if i.across_years]
+    # 财政局 carried over 5 of 6 (natural 5 vs 3, commercial 0 vs 3): the region's row 二 breaks too
+    assert sorted(i.finding.column for i in across) == ["commercial", "natural", "total"]
+    assert all(i.label == "与上年不符" and i.units == ["乐清市财政局"] for i in across)
+    assert again.balanced  # within the year the tables still add up
+
+
+def test_import_history_takes_the_units_figures_from_an_earlier_consolidated_workbook(office, tmp_path):
+    """The office kept only last year's consolidated workbook: its units' figures come out of it."""
+    workbook = pipeline.run(office, 2020, as_of=date(2021, 3, 1)).outputs.workbook
+    office.ledger_path.unlink()  # a new ledger that has never seen 2020
+    kept = tmp_path / "2020年汇总表.xlsx"
+    kept.write_bytes(workbook.read_bytes())
+    imported = pipeline.import_history(office, [kept])
+    assert sorted(s.unit_id or "" for s in imported.recorded[2020]) == ["D01", "D02"] and imported.refused == []
+    tracked = pipeline.track(office, 2021, as_of=date(2022, 3, 1))
+    findings = {u.unit.name: sorted(f.rule for f in u.findings) for u in tracked.status.units}
+    assert findings == {"乐清市商务局": [], "乐清市财政局": ["carry_over_mismatch"] * 3}

@@ -51,7 +51,7 @@ def print_verdict(console: Console, report: StatusReport) -> None:
     style = "green" if report.balanced else "red"
     console.print(f"[bold {style}]汇总表校验：{report.verdict}[/bold {style}]（{shown(report.verdict_reason)}）")
     for imbalance in report.imbalances:
-        console.print(f"  [{style}]不平衡[/{style}] {shown(imbalance.finding.message)}")
+        console.print(f"  [{style}]{imbalance.label}[/{style}] {shown(imbalance.finding.message)}")
         for cause in imbalance.causes:
             console.print(f"    [dim]来自 {shown(cause.words)}[/dim]")
 

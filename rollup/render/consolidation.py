@@ -168,7 +168,7 @@ def consolidated_workbook(
         summary=summary(result, status),
         marks=result.marks,
         comments=comments(result, shares),
-        parts={report.unit.name: {c: v for c, v in s.values.items() if v} for report, s in result.summed},
+        parts={report.unit.name: dict(s.values) for report, s in result.summed},
     )
     write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
     checked = workbook.create_sheet("校验问题")
@@ -216,6 +216,7 @@ STATUS_WIDTHS = {
     "单位说明": 16,
     "联系人": 7,
     "电话": 13,
+    "文字重复": 6,
 }
 
 
@@ -319,6 +320,7 @@ STATUS_COLUMNS = [
     "单位说明",
     "联系人",
     "电话",
+    "文字重复",
 ]
 
 
@@ -340,7 +342,15 @@ def _unit_row(u: UnitStatus) -> list:
         u.explanation or "",
         u.unit.contact,
         u.unit.phone,
+        _reuse(u),
     ]
+
+
+def _reuse(u: UnitStatus) -> str:
+    """The largest share of the report's words repeated from last year's or another unit's (the
+    text_reuse notes say which, in 校验问题)."""
+    shares = [f.actual for f in u.findings if f.rule == "text_reuse" and f.actual is not None]
+    return f"{max(shares):.0f}%" if shares else ""
 
 
 def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:

@@ -72,9 +72,13 @@ def write_region_report(result: Consolidation, outbox: Path, *, last: Mapping[st
         result.edition, region=result.region, year=result.year, values=result.values, last=last, notes=result.notes
     )
     return write_report(
-        Path(outbox) / str(result.year) / f"{title}（草稿）.docx", result.edition,
-        title=title, values=result.values, notes=result.notes, drafts=drafts,
-    )  # fmt: skip
+        Path(outbox) / str(result.year) / f"{title}（草稿）.docx",
+        result.edition,
+        title=title,
+        values=result.values,
+        notes=result.notes,
+        drafts=drafts,
+    )
 
 
 def cell_words(value: Number | None, note: str | None, kind: CellKind = "count") -> str:
