@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rollup.notify.layout import Document, to_html, to_text
 from rollup.outputs import write_atomically
+from rollup.text import header_text
 
 # .xlsx is missing from some systems' MIME tables; the office mainly attaches workbooks.
 mimetypes.add_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx")
@@ -46,12 +47,13 @@ def build_message(
     recipients: list[str],
     attachments: tuple[Path, ...] = (),
 ) -> EmailMessage:
+    # Header values come partly from the roster and the units: cleaned of line breaks first.
     message = EmailMessage(policy=policy.SMTP)
-    message["Subject"] = subject
+    message["Subject"] = header_text(subject)
     if sender:
-        message["From"] = sender
+        message["From"] = header_text(sender)
     if recipients:
-        message["To"] = ", ".join(recipients)
+        message["To"] = ", ".join(header_text(r) for r in recipients)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(to_text(document))
@@ -59,7 +61,7 @@ def build_message(
     for path in attachments:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=header_text(path.name))
     return message
 
 

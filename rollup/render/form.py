@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup import codesheet
 from rollup.forms import Block, CellKind, Edition, Table, cell_code
+from rollup.text import sheet_text
 
 COVER_SHEET = "封面"
 EXPLANATION_SHEET = "说明"
@@ -314,7 +315,8 @@ def _paint(ws: Worksheet, boxes: Sequence[Box], cells: Mapping[str, object] | No
     validations = _validations(ws) if any(b.kind for b in boxes) else {}
     for box in boxes:
         cell = ws.cell(box.top, box.left)
-        cell.value = cells.get(box.code or "") if box.role == "input" else box.text  # type: ignore[assignment]
+        value = cells.get(box.code or "") if box.role == "input" else box.text
+        cell.value = sheet_text(value)  # type: ignore[assignment]
         cell.font = _FONTS[box.role]
         cell.alignment = _CENTER if box.role == "label" and box.height > 1 else _ALIGN[box.role]
         if box.role != "title":
