@@ -13,6 +13,7 @@ version i to i + 1 and every pending migration is applied when the ledger is ope
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
@@ -202,9 +203,6 @@ class Ledger:
         its received time (unless the receipt comes from the receipts file) and has its
         reading (unit, findings, values) refreshed, since the roster or the rules may have changed."""
         with self._db:
-            row = self._db.execute(
-                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
-            ).fetchone()
             reading = {
                 "year": submission.year,
                 "unit_id": submission.unit_id,
@@ -212,38 +210,41 @@ class Ledger:
                 "edition": submission.edition,
                 "explanation": submission.explanation,
             }
-            if row is None:
-                cursor = self._db.execute(
-                    "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
-                    " year, unit_id, unit_text, edition, explanation)"
-                    " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
-                    " :year, :unit_id, :unit_text, :edition, :explanation)",
-                    {
-                        "sha256": sha256,
-                        "size": size,
-                        "file_name": submission.file.name,
-                        "received_at": _iso(receipt.at),
-                        "received_from": receipt.source,
-                        "first_seen": _iso(seen_at),
-                        **reading,
-                    },
-                )
-                version_id = int(cursor.lastrowid or 0)
-            else:
-                version_id = row["id"]
+            # One statement, atomic against another process recording the same content at the
+            # same moment: the first one's row (and received time) stands.
+            self._db.execute(
+                "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
+                " year, unit_id, unit_text, edition, explanation)"
+                " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
+                " :year, :unit_id, :unit_text, :edition, :explanation)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                {
+                    "sha256": sha256,
+                    "size": size,
+                    "file_name": submission.file.name,
+                    "received_at": _iso(receipt.at),
+                    "received_from": receipt.source,
+                    "first_seen": _iso(seen_at),
+                    **reading,
+                },
+            )
+            row = self._db.execute(
+                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+            version_id = row["id"]
+            self._db.execute(
+                "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
+                " edition = :edition, explanation = :explanation WHERE id = :id",
+                {**reading, "id": version_id},
+            )
+            if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
+                _iso(receipt.at),
+                "receipts",
+            ):
                 self._db.execute(
-                    "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
-                    " edition = :edition, explanation = :explanation WHERE id = :id",
-                    {**reading, "id": version_id},
+                    "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
+                    (_iso(receipt.at), version_id),
                 )
-                if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
-                    _iso(receipt.at),
-                    "receipts",
-                ):
-                    self._db.execute(
-                        "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
-                        (_iso(receipt.at), version_id),
-                    )
             self._db.execute(
                 "INSERT OR IGNORE INTO file_names (submission_id, file_name, first_seen) VALUES (?, ?, ?)",
                 (version_id, submission.file.name, _iso(seen_at)),
@@ -255,7 +256,10 @@ class Ledger:
         self._db.execute("DELETE FROM cell_values WHERE submission_id = ?", (version_id,))
         self._db.executemany(
             "INSERT INTO cell_values (submission_id, code, value, note) VALUES (?, ?, ?, ?)",
-            [(version_id, code, value, submission.notes.get(code)) for code, value in submission.values.items()],
+            [
+                (version_id, code, _storable(value), submission.notes.get(code))
+                for code, value in submission.values.items()
+            ],
         )
         self._db.execute("DELETE FROM findings WHERE submission_id = ?", (version_id,))
         self._db.executemany(
@@ -271,8 +275,8 @@ class Ledger:
                     f.row,
                     f.column,
                     f.source,
-                    f.expected,
-                    f.actual,
+                    _storable(f.expected),
+                    _storable(f.actual),
                     f.message,
                 )
                 for seq, f in enumerate(submission.findings)
@@ -454,6 +458,16 @@ def migrate(db: sqlite3.Connection) -> int:
         # executescript commits first; the version bump rides in the same script
         db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
     return SCHEMA_VERSION
+
+
+def _storable(value: Number | None) -> Number | None:
+    """A figure SQLite can hold. The readers keep every figure within the form's bounds; this is
+    the last line, so that no figure can ever stop a run at the ledger."""
+    if value is None or (isinstance(value, int) and -(2**63) <= value < 2**63):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
 
 
 def _iso(moment: datetime) -> str:

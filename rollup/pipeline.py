@@ -6,19 +6,21 @@ consolidate, report every unit's standing (``track``), then write the outputs an
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
-from rollup.config import Settings
+from rollup.config import ConfigError, Limits, Settings
 from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year
-from rollup.ingest import fingerprint, is_candidate, read_submission
+from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, read_files
 from rollup.ledger import Ledger, Run, Version
 from rollup.model import Acceptance, Submission
+from rollup.outputs import OutputSet, one_run_at_a_time
 from rollup.receipts import load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
 from rollup.roster import Roster, Unit, load_roster
@@ -37,13 +39,24 @@ def _no_progress(paths: list[Path]) -> Iterable[Path]:
 
 
 def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
-    """Submissions for ``year``: files directly in the inbox (any year) and files in its
-    per-year subfolder ``inbox/<year>/`` (that year only)."""
+    """Submissions for ``year``: entries directly in the inbox (any year) and in its per-year
+    subfolder ``inbox/<year>/`` (that year only). Links, folders named like a report and other
+    entries that are no regular file are listed too (they get a finding), never followed."""
     inbox = Path(inbox)
     flat = sorted(p for p in inbox.iterdir() if is_candidate(p)) if inbox.is_dir() else []
     folder = inbox / str(year)
-    dated = sorted(p for p in folder.rglob("*") if is_candidate(p)) if folder.is_dir() else []
+    dated = sorted(_walk(folder)) if folder.is_dir() and entry_kind(folder) == "文件夹" else []
     return flat, dated
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for entry in folder.iterdir():
+        if entry.name.startswith((".", "~$")):
+            continue
+        if entry_kind(entry) == "文件夹" and entry.suffix.lower() not in SUBMISSION_SUFFIXES:
+            yield from _walk(entry)
+        else:
+            yield entry
 
 
 def inbox_state(inbox: Path, year: int) -> str:
@@ -52,21 +65,59 @@ def inbox_state(inbox: Path, year: int) -> str:
     digest = hashlib.sha256()
     flat, dated = inbox_files(inbox, year)
     for path in flat + dated:
-        stat = path.stat()
+        try:
+            stat = path.lstat()
+        except OSError:
+            continue  # gone since it was listed
         digest.update(f"{path.relative_to(inbox).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
 def expected_roster(settings: Settings, year: int) -> Roster:
-    """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied)."""
-    return load_roster(settings.roster_path, settings.region).for_year(year)
+    """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied); a year
+    with none is a configuration mistake, not an empty result."""
+    roster = load_roster(settings.roster_path, settings.region).for_year(year)
+    if not len(roster):
+        raise ConfigError(
+            f"单位名册 {settings.roster_path} 中没有 {year} 年度应报送的单位（请检查名册和启用、停用年份）"
+        )
+    return roster
+
+
+def check_workspace(settings: Settings, year: int) -> None:
+    """Stop before reading anything when the run could only be meaningless or fail half way:
+    no inbox folder, or an outbox (or its year folder, or the ledger's folder) blocked by a file."""
+    if not settings.inbox.is_dir():
+        raise ConfigError(
+            f"收件箱文件夹 {settings.inbox} 不存在（配置文件 [paths] inbox）；请检查路径，或先建好这个文件夹"
+        )
+    for folder in (settings.outbox, settings.outbox / str(year), settings.ledger_path.parent):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"输出位置 {folder} 被一个同名文件占着，无法写入；请移走这个文件，或在配置文件 [paths] 中换一个文件夹"
+            )
+
+
+@contextmanager
+def workspace(settings: Settings, year: int) -> Iterator[None]:
+    """The workspace checked and held for one run (a second run waits, then says who holds it)."""
+    check_workspace(settings, year)
+    with one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds):
+        yield
 
 
 def check_files(
-    paths: Iterable[Path], *, roster: Roster | None = None, year: int | None = None, progress: Progress = _no_progress
+    paths: Iterable[Path],
+    *,
+    roster: Roster | None = None,
+    year: int | None = None,
+    progress: Progress = _no_progress,
+    limits: Limits | None = None,
 ) -> list[Submission]:
     """Read and validate files on their own (what ``rollup check`` does)."""
-    return [validate(read_submission(path), roster=roster, year=year) for path in progress(list(paths))]
+    paths = [Path(p) for p in paths]
+    read = read_files(paths, limits, progress=progress)
+    return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
 
 
 def read_inbox(
@@ -75,10 +126,16 @@ def read_inbox(
     """Every submission in the inbox for ``year``, validated, and the flat files that say
     another year (left for that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
-    read = {path: read_submission(path) for path in progress(flat + dated)}
-    elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
-    current = [validate(s, roster=roster, year=year) for p, s in read.items() if p not in elsewhere]
-    return current, [read[p] for p in flat if p in elsewhere]
+    read = read_files(flat + dated, settings.limits, progress=progress)
+    in_flat = set(flat)
+    current, elsewhere = [], []
+    for path, submissions in read.items():
+        for s in submissions:
+            if path in in_flat and s.year is not None and s.year != year:
+                elsewhere.append(s)
+            else:
+                current.append(validate(s, roster=roster, year=year))
+    return current, elsewhere
 
 
 # --- the main job ------------------------------------------------------------------------------
@@ -113,11 +170,14 @@ def run(
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
     workbook, JSON and CSV and the gaps email (.eml) into outbox/<year>/."""
-    tracked = track(
-        settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
-    )
-    outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status)
-    gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    year = year or settings.year
+    with workspace(settings, year):
+        tracked = track(
+            settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
+        )
+        with OutputSet(settings.outbox / str(year)) as staged:
+            outputs = write_outputs(tracked.consolidation, settings.outbox, tracked.status, staged)
+            gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
     return Result(tracked.consolidation, tracked.status, outputs, gaps)
 
 
@@ -137,11 +197,12 @@ def track(
     as_of = as_of or date.today()
     roster = expected_roster(settings, year)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
-    state = inbox_state(settings.inbox, year)
-    current, other_years = read_inbox(settings, year, roster, progress)
-    with Ledger.open(settings.ledger_path) as ledger:
+    with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
+        state = inbox_state(settings.inbox, year)
+        current, other_years = read_inbox(settings, year, roster, progress)
         recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
-        arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
+        # a file that could not be recorded (not a file, changed while read) is shown, not dated
+        arrived = [s for s in current if s.file not in recorded or recorded[s.file].received_at.date() <= as_of]
         unique, copies = _one_file_per_content(arrived, recorded)
         result = consolidate(
             unique,
@@ -183,10 +244,11 @@ def _record_all(
     seen_at = datetime.now()
     recorded = {}
     for submission in submissions:
-        sha256, size = fingerprint(submission.file)
+        if submission.sha256 is None:
+            continue  # nothing that may be recorded was read
         receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
         recorded[submission.file] = ledger.record(
-            submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at
+            submission, sha256=submission.sha256, size=submission.size or 0, receipt=receipt, seen_at=seen_at
         )
     return recorded
 
@@ -197,12 +259,13 @@ def _one_file_per_content(
     """The same content under two names is one submission: keep the name seen first."""
     by_content: dict[str, Submission] = {}
     copies = []
-    for s in sorted(submissions, key=lambda s: (recorded[s.file].id, s.file.name)):
+    unrecorded = [s for s in submissions if s.file not in recorded]
+    for s in sorted((s for s in submissions if s.file in recorded), key=lambda s: (recorded[s.file].id, s.file.name)):
         if recorded[s.file].sha256 in by_content:
             copies.append(s.file.name)
         else:
             by_content[recorded[s.file].sha256] = s
-    return list(by_content.values()), copies
+    return list(by_content.values()) + unrecorded, copies
 
 
 # --- what the ledger holds ---------------------------------------------------------------------
@@ -248,7 +311,7 @@ def accept(
         raise ValueError(
             f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）"
         )
-    with Ledger.open(settings.ledger_path) as ledger:
+    with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
         version = _counted_version(ledger, unit, year)
         covered = [f for f in version.findings if covers(target, f)]
         if not covered:

@@ -92,6 +92,11 @@ class UnmatchedFile:
     file: str
     unit_text: str | None  # what the file says its unit is
     suggestions: tuple[str, ...] = ()  # closest roster names, best first
+    reason: str | None = None  # why nothing could be read from it (a damaged, encrypted, … file)
+
+    @property
+    def unreadable(self) -> bool:
+        return self.reason is not None
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,13 @@ def unit_status(
     )
 
 
+def _unread(submission: Submission) -> str | None:
+    """Why a file that names no unit could not be read (its reader's finding), if that is why."""
+    if submission.edition is not None or not submission.errors:
+        return None
+    return submission.errors[0].message
+
+
 def rates(units: Iterable[UnitStatus]) -> dict[str, Rates]:
     """报送率 and 及时率, overall (合计) and for each category that has units, in roster order."""
     units = list(units)
@@ -250,7 +262,7 @@ def status_report(
             )
         )
     unmatched = tuple(
-        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem)) for s in result.unmatched
+        UnmatchedFile(s.file.name, s.unit, roster.suggest(s.unit or s.file.stem), _unread(s)) for s in result.unmatched
     )
     superseded = [old.file.name for report in result.units for old in report.superseded]
     return StatusReport(

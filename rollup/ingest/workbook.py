@@ -4,6 +4,7 @@ value is found through the workbook's hidden code sheet, never by a fixed positi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 
@@ -36,11 +37,9 @@ class _Grid:
 
 
 def read_workbook(path: Path) -> Submission:
+    """Read a template; a damaged file raises (``read_submission`` says what it means)."""
     path = Path(path)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine has many error types for damaged files; all mean the same here
-        return Submission.refused(path, "unreadable_file", reason="可能已损坏或不是 Excel 文件", detail=str(exc))
+    workbook = CalamineWorkbook.from_path(str(path))
     codemap = None
     if codesheet.SHEET in workbook.sheet_names:
         codemap = codesheet.parse(workbook.get_sheet_by_name(codesheet.SHEET).to_python(skip_empty_area=False))
@@ -49,6 +48,9 @@ def read_workbook(path: Path) -> Submission:
     edition = editions().get(codemap.edition)
     if edition is None:
         return Submission.refused(path, "not_a_template", reason=f"模板版本“{codemap.edition}”无法识别")
+    problem = codesheet.tampering(codemap, edition)
+    if problem is not None:
+        return Submission.refused(path, "code_sheet_tampered", reason=problem)
     return _read_template(path, _Grid(workbook), codemap, edition)
 
 
@@ -60,7 +62,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
     marks: dict[str, str] = {}
     findings: list[Finding] = []
 
-    def finding(rule: str, cell: Cell, source: str | None = None, *, reason: str = "", text: str = "") -> Finding:
+    def finding(rule: str, cell: Cell, source: str | None = None, **words: Any) -> Finding:
         return Finding.of(
             rule,
             edition=edition,
@@ -70,9 +72,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
             row=cell.row.code,
             column=cell.column.code,
             source=source,
-            reason=reason,
-            text=text,
-            cells="",
+            **({"reason": "", "cells": ""} | words),
         )
 
     for cell in edition.cells:
@@ -89,7 +89,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         reading = read_cell(raw, cell.kind)
         sources[cell.code] = source
         if reading.value is None:
-            findings.append(finding("not_a_number", cell, source, text=reading.text))
+            findings.append(finding(reading.rule, cell, source, **reading.words))
             continue
         values[cell.code] = reading.value
         if reading.note:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email import policy
 from pathlib import Path
 
 from rollup.config import Settings, SmtpSettings
@@ -20,6 +21,7 @@ from rollup.notify.compose import (
 )
 from rollup.notify.mime import Letter, build_message, write_eml
 from rollup.notify.smtp import Delivery, MailSetupError, send_letters
+from rollup.outputs import OutputSet, RunLock
 from rollup.status import StatusReport, UnitStatus
 from rollup.text import safe_file_name
 
@@ -31,9 +33,14 @@ def gaps_eml_path(settings: Settings, year: int) -> Path:
     return settings.outbox / str(year) / GAPS_FILE
 
 
-def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | None = None) -> Letter:
+def write_gaps(
+    report: StatusReport, settings: Settings, *, workbook: Path | None = None, staged: OutputSet | None = None
+) -> Letter:
     """Compose the gaps email (with the consolidated workbook attached when configured and
-    present) and write it to outbox/<Y>/缺报情况.eml."""
+    present) and write it to outbox/<Y>/缺报情况.eml, or into ``staged`` (the run's set of
+    outputs, where the workbook is read from too)."""
+    if staged is not None and workbook is not None:
+        workbook = staged.path(workbook.name)
     attach = workbook if workbook is not None and settings.notify.attach_workbook and workbook.is_file() else None
     message = build_message(
         gaps_subject(report),
@@ -42,7 +49,11 @@ def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | Non
         recipients=settings.notify.recipients,
         attachments=(attach,) if attach else (),
     )
-    return _written(Letter(GAPS, None, message), gaps_eml_path(settings, report.year))
+    letter = Letter(GAPS, None, message)
+    if staged is None:
+        return _written(letter, gaps_eml_path(settings, report.year))
+    data = message.as_bytes(policy=policy.SMTP)
+    return replace(letter, eml=staged.write(GAPS_FILE, lambda tmp: tmp.write_bytes(data)))
 
 
 def _written(letter: Letter, path: Path) -> Letter:
@@ -81,7 +92,7 @@ def require_smtp(settings: Settings) -> SmtpSettings:
 
 def send_gaps(letter: Letter, settings: Settings, *, year: int) -> Delivery:
     """Send the gaps email written by ``write_gaps``, recording it in the ledger if it went."""
-    with Ledger.open(settings.ledger_path) as ledger:
+    with RunLock(settings.outbox, settings.limits.lock_wait_seconds), Ledger.open(settings.ledger_path) as ledger:
         return send([letter], settings, ledger, year=year)[0]
 
 
@@ -152,7 +163,7 @@ def remind(
     report: StatusReport, settings: Settings, *, now: datetime | None = None, dry_run: bool = False, force: bool = False
 ) -> tuple[ReminderPlan, list[Delivery]]:
     """Write the reminders due now and, unless ``dry_run``, send them (each recorded once sent)."""
-    with Ledger.open(settings.ledger_path) as ledger:
+    with RunLock(settings.outbox, settings.limits.lock_wait_seconds), Ledger.open(settings.ledger_path) as ledger:
         plan = plan_reminders(report, settings, ledger, now=now or datetime.now(), force=force)
         deliveries = [] if dry_run else send(list(plan.letters), settings, ledger, year=report.year)
     return plan, deliveries

@@ -16,9 +16,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
-from rollup.outputs import write_atomically, write_text_atomically
+from rollup.outputs import OutputSet
 from rollup.render.form import form_workbook
 from rollup.status import StatusReport, UnitStatus
+from rollup.text import safe_file_name, sheet_text
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,26 @@ class Outputs:
     csv: Path
 
 
-def write_outputs(result: Consolidation, outbox: Path, status: StatusReport) -> Outputs:
-    folder = Path(outbox) / str(result.year)
-    stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
-    data = consolidated_json(result, status)
+def write_outputs(
+    result: Consolidation, outbox: Path, status: StatusReport, staged: OutputSet | None = None
+) -> Outputs:
+    """The workbook, JSON and CSV of ``result``, written into ``staged`` (the run's set of
+    outputs, swapped into outbox/<year>/ together), or swapped in as a set of their own."""
+    if staged is None:
+        with OutputSet(Path(outbox) / str(result.year)) as own:
+            return write_outputs(result, outbox, status, own)
+    stem = safe_file_name(f"{result.region}{result.year}年度政府信息公开工作年度报告汇总")
+    data = json.dumps(consolidated_json(result, status), ensure_ascii=False, indent=1)
     return Outputs(
-        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status).save),
-        json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
-        csv=write_atomically(
-            folder / "明细数据.csv", lambda tmp: long_frame(result).to_csv(tmp, index=False, encoding="utf-8-sig")
-        ),
+        workbook=staged.write(f"{stem}.xlsx", consolidated_workbook(result, status).save),
+        json=staged.write("汇总数据.json", lambda tmp: tmp.write_text(data, encoding="utf-8")),
+        csv=staged.write("明细数据.csv", lambda tmp: write_csv(long_frame(result), tmp)),
     )
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV for Excel (UTF-8 with BOM), no text in it taken for a formula."""
+    frame.map(sheet_text).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
@@ -192,7 +202,10 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
     rows += [file_row("重复或已被新版本替代，未计入", name) for name in status.duplicates]
     for f in status.unmatched:
         guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
+        if f.unreadable:
+            rows.append(file_row("无法读取", f.file, "", f.reason or ""))
+        else:
+            rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", guess))
     rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
 
@@ -202,10 +215,10 @@ def _frame_sheet(sheet: Worksheet, frame: pd.DataFrame, gap: int | None = None) 
     what is there after ``gap`` empty rows."""
     for _ in range(gap or 0):
         sheet.append([])
-    sheet.append(list(frame.columns))
+    sheet.append([sheet_text(column) for column in frame.columns])
     header = sheet.max_row
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else v for v in row])
+        sheet.append([None if pd.isna(v) else sheet_text(v) for v in row])
     for cell in sheet[header]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
