@@ -259,8 +259,10 @@ def _one_file_per_content(
     """The same content under two names is one submission: keep the name seen first."""
     by_content: dict[str, Submission] = {}
     copies = []
-    unrecorded = [s for s in submissions if s.file not in recorded]
-    for s in sorted((s for s in submissions if s.file in recorded), key=lambda s: (recorded[s.file].id, s.file.name)):
+    # a file nothing was read from is listed under each of its names, each with its reason
+    unrecorded = [s for s in submissions if s.file not in recorded or s.edition is None]
+    readable = (s for s in submissions if s.file in recorded and s.edition is not None)
+    for s in sorted(readable, key=lambda s: (recorded[s.file].id, s.file.name)):
         if recorded[s.file].sha256 in by_content:
             copies.append(s.file.name)
         else:

@@ -77,8 +77,6 @@ def detail(exc: BaseException) -> str:
 def failure(path: Path, data: bytes, exc: BaseException, *, memory_mb: int) -> Submission:
     """A reader's exception as the finding a clerk can act on."""
     said = f"{type(exc).__name__} {exc}".lower()
-    if isinstance(exc, UnreadableText):
-        return Submission.refused(path, "unknown_encoding", tried=exc.tried, hint=exc.hint)
     if "password" in said or "encrypt" in said:
         return Submission.refused(path, "encrypted_file", detail=detail(exc))
     if isinstance(exc, MemoryError) or "bad_alloc" in said:
@@ -93,6 +91,8 @@ def failure(path: Path, data: bytes, exc: BaseException, *, memory_mb: int) -> S
     content = mismatch(path.suffix, data)
     if content is not None:
         return Submission.refused(path, "wrong_format", detail=detail(exc), suffix=path.suffix, content=content)
+    if isinstance(exc, UnreadableText):
+        return Submission.refused(path, "unknown_encoding", tried=exc.tried, hint=exc.hint)
     reason = "文件结构嵌套过深" if isinstance(exc, RecursionError) else "文件已损坏，或不是它的扩展名所说的格式"
     return Submission.refused(path, "unreadable_file", detail=detail(exc), reason=reason)
 

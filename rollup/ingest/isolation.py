@@ -17,6 +17,7 @@ Several workers read in parallel (one per core) from ``THRESHOLD`` files up.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import shutil
@@ -101,6 +102,7 @@ class ReaderPool:
     """Worker processes reading files under the limits' memory and time budgets."""
 
     def __init__(self, limits: Limits, workers: int = 1):
+        remove_orphans()
         self.limits = limits
         self._context: Any = multiprocessing.get_context("fork" if can_fork() else "spawn")
         self._root = Path(tempfile.mkdtemp(prefix=f"rollup-read-{os.getpid()}-"))
@@ -202,12 +204,35 @@ class ReaderPool:
         shutil.rmtree(self._root, ignore_errors=True)
 
 
+def remove_orphans(age: float = 3600) -> None:
+    """Working folders of readers whose run was killed: removed once their process is gone
+    (where that can be asked without harm) or after ``age`` seconds."""
+    for folder in Path(tempfile.gettempdir()).glob("rollup-read-*"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(folder.name.split("-")[2])
+            old = time.time() - folder.stat().st_mtime > age
+            if pid != os.getpid() and (old or _gone(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _gone(pid: int) -> bool:
+    if sys.platform == "win32":
+        return False  # os.kill would end the process there, not ask about it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _tail(log: Path, start: int) -> str:
     """What a worker wrote to its error output while reading (a Rust panic says why it aborted)."""
     try:
         with open(log, "rb") as handle:
             handle.seek(start)
-            said = handle.read()[-4000:]
+            said = handle.read(2000)  # the first lines say why; a backtrace follows
     except OSError:
         return ""
     return said.decode("utf-8", "replace").strip()
@@ -253,6 +278,8 @@ def _confine(log: Path, limits: Limits) -> None:
         os.dup2(descriptor, stream)
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 (lives as long as the worker)
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    if faulthandler.is_enabled():  # it keeps the parent's error output: a crash dump belongs in the log
+        faulthandler.enable(sys.stderr)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         import resource

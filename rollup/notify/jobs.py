@@ -21,7 +21,7 @@ from rollup.notify.compose import (
 )
 from rollup.notify.mime import Letter, build_message, write_eml
 from rollup.notify.smtp import Delivery, MailSetupError, send_letters
-from rollup.outputs import OutputSet, RunLock
+from rollup.outputs import OutputSet, RunLock, remove_leftovers
 from rollup.status import StatusReport, UnitStatus
 from rollup.text import safe_file_name
 
@@ -115,6 +115,7 @@ def plan_reminders(
     leaving out units reminded of the same thing within ``[notify] reminder_interval_days``
     unless ``force``."""
     interval = timedelta(days=settings.notify.reminder_interval_days)
+    remove_leftovers(reminder_folder(settings, report.year))
     letters, recent, no_email = [], [], []
     for status in report.units:
         kind = reminder_kind(status)
