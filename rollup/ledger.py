@@ -322,13 +322,16 @@ class Ledger:
         found: dict[int, list[dict[str, object]]] = defaultdict(list)
         if not version_ids:
             return found
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
-        rows = self._db.execute(
-            "SELECT submission_id, rule, severity, table_id, row_code, column_code, source, expected, actual, message"
-            " FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq"
-        )
+        # In a transaction of its own, ended here: left open, it would hold a read lock on the
+        # ledger and keep another process from recording until this one next wrote.
+        with self._db:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+            self._db.execute("DELETE FROM wanted")
+            self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
+            rows = self._db.execute(
+                "SELECT submission_id, rule, severity, table_id, row_code, column_code, source, expected, actual,"
+                " message FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq"
+            ).fetchall()
         for r in rows:
             found[r["submission_id"]].append(
                 {

@@ -254,7 +254,7 @@ def test_nothing_a_unit_wrote_becomes_a_formula_or_markup(consolidated):
                 assert not field.startswith(("=", "+", "@", "\t", "\r")), field
                 assert not field.startswith("-") or field.lstrip("-").replace(".", "").isdigit() or set(field) == {"-"}
     assert HOSTILE_MARKUP in consolidated["console"]  # printed as written, not as styles
-    assert "未知单位[/red]" in consolidated["console"] or "未知单位" in consolidated["console"]
+    assert "填写的单位“未知单位[/red]”" in consolidated["console"]
 
 
 def test_the_gaps_email_names_the_unreadable_files_reasons(consolidated):

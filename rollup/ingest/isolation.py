@@ -241,13 +241,10 @@ def _tail(log: Path, start: int) -> str:
 def _death_words(exitcode: int | None, said: str) -> str:
     if "memory allocation" in said or "MemoryError" in said or "bad_alloc" in said:
         return "需要的内存超过限制"
-    if exitcode is not None and exitcode < 0:
-        name = {
-            signal.SIGABRT: "异常中止",
-            signal.SIGSEGV: "内存访问错误",
-            signal.SIGKILL: "被系统终止，可能是内存不足",
-        }.get(signal.Signals(-exitcode), f"收到信号 {-exitcode}")
-        return name
+    if exitcode is not None and exitcode < 0:  # killed by a signal (POSIX)
+        words = {"SIGABRT": "异常中止", "SIGSEGV": "内存访问错误", "SIGKILL": "被系统终止，可能是内存不足"}
+        names = {getattr(signal, name, None): text for name, text in words.items()}
+        return names.get(-exitcode, f"收到信号 {-exitcode}")
     return f"退出码 {exitcode}"
 
 
