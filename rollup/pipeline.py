@@ -313,7 +313,10 @@ def accept(
         raise ValueError(
             f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）"
         )
-    with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
+    with (
+        one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds),
+        Ledger.open(settings.ledger_path) as ledger,
+    ):
         version = _counted_version(ledger, unit, year)
         covered = [f for f in version.findings if covers(target, f)]
         if not covered:

@@ -277,13 +277,15 @@ def test_a_reader_that_aborts_is_a_finding_and_the_next_file_is_read(tmp_path, a
     assert read[good][0].values and not read[good][0].has_errors
 
 
-def test_a_reader_past_its_time_is_stopped(tmp_path, all_74):
+@pytest.mark.parametrize("isolate", [True, False], ids=["worker", "own process"])
+def test_a_reader_past_its_time_is_stopped(tmp_path, all_74, isolate):
     from rollup.config import Limits
     from rollup.ingest import read_files
 
     good = all_74 / "乐成街道.xlsx"
-    (finding,) = read_files([good], Limits(seconds=0.001), isolate=True)[good][0].findings
-    assert finding.rule == "reader_timeout"
+    read = read_files([good, all_74 / "柳市镇.xlsx"], Limits(seconds=0.001), isolate=isolate)
+    assert [f.rule for f in read[good][0].findings] == ["reader_timeout"]
+    assert "0.001 秒" in read[good][0].findings[0].message
 
 
 def test_a_file_changed_while_it_is_read_is_left_for_the_next_run(tmp_path, all_74):

@@ -296,3 +296,18 @@ def test_reminders_planned_in_a_folder_a_killed_run_left_temp_files_in_tidy_them
     done = CliRunner().invoke(app, ["remind", "--dry-run", "--config", str(hostile_office), "--as-of", "2020-03-01"])
     assert done.exit_code == 0
     assert not list(folder.glob(f"{TEMP_PREFIX}*"))
+
+
+def test_limits_come_from_the_config_and_a_refusal_names_the_setting_to_raise(tmp_path, all_74):
+    from rollup.config import ConfigError
+    from rollup.pipeline import check_files
+
+    settings = settings_for(tmp_path, tmp_path / "inbox", "[limits]\nfile_mb = 0.01\n")
+    assert settings.limits.file_bytes == int(0.01 * 2**20)
+    (submission,) = check_files([all_74 / "乐成街道.xlsx"], limits=settings.limits)
+    (finding,) = submission.findings
+    assert finding.rule == "file_too_large" and "file_mb" in finding.message
+    with pytest.raises(ConfigError, match=r"limits\.file_md"):
+        settings_for(tmp_path, tmp_path / "inbox", "[limits]\nfile_md = 10\n")
+    with pytest.raises(ConfigError, match=r"limits\.seconds"):
+        settings_for(tmp_path, tmp_path / "inbox", "[limits]\nseconds = 0\n")

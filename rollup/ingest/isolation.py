@@ -24,6 +24,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -73,15 +74,30 @@ def pool_for(limits: Limits, *, files: int, isolate: bool | None = None) -> Iter
 
 
 class InProcess:
-    """Reading in the calling process, with the same interface as the pool."""
+    """Reading in the calling process, with the same interface as the pool. Each file is read in
+    a thread of its own, so that one that never returns is given up after the time budget (a
+    finding) and the run goes on; the abandoned thread ends with the process. No memory budget."""
 
     def __init__(self, limits: Limits):
         self.limits = limits
         self._folder = Path(tempfile.mkdtemp(prefix=f"rollup-read-{os.getpid()}-"))
 
     def read(self, tasks: Iterable[Task]) -> Iterator[tuple[Any, Submission]]:
-        for key, path, data in tasks:
-            yield key, read_bytes(path, data, self.limits, self._folder)
+        for number, (key, path, data) in enumerate(tasks):
+            yield key, self._read_one(path, data, self._folder / str(number))
+
+    def _read_one(self, path: Path, data: bytes, folder: Path) -> Submission:
+        folder.mkdir()
+        done: list[Submission] = []
+        reader = threading.Thread(target=lambda: done.append(read_bytes(path, data, self.limits, folder)), daemon=True)
+        reader.start()
+        reader.join(self.limits.seconds)
+        if not done and reader.is_alive():
+            return Submission.refused(path, "reader_timeout", seconds=f"{self.limits.seconds:g}")
+        if not done:
+            return Submission.refused(path, "reader_crashed", reason="读取时出错")
+        shutil.rmtree(folder, ignore_errors=True)
+        return done[0]
 
     def close(self) -> None:
         shutil.rmtree(self._folder, ignore_errors=True)
