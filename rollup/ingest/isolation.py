@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import multiprocessing
 import os
 import shutil
 import signal
@@ -29,14 +28,16 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rollup.config import Limits
 from rollup.ingest.reading import read_bytes
 from rollup.model import Submission
+
+if TYPE_CHECKING:  # multiprocessing is imported when a pool starts, not by every command
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 THRESHOLD = 16  # files from which more than one worker pays for itself
 SPAWN_THRESHOLD = 64  # files from which spawned workers (Windows) pay for themselves
@@ -48,6 +49,8 @@ class Reader(Protocol):
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -118,6 +121,8 @@ class ReaderPool:
     """Worker processes reading files under the limits' memory and time budgets."""
 
     def __init__(self, limits: Limits, workers: int = 1):
+        import multiprocessing
+
         remove_orphans()
         self.limits = limits
         self._context: Any = multiprocessing.get_context("fork" if can_fork() else "spawn")
@@ -140,6 +145,8 @@ class ReaderPool:
 
     def read(self, tasks: Iterable[Task]) -> Iterator[tuple[Any, Submission]]:
         """Each task's reading, in the order they finish."""
+        import multiprocessing.connection
+
         waiting = iter(tasks)
         idle = deque(self._workers)
         busy: list[_Worker] = []
@@ -156,7 +163,7 @@ class ReaderPool:
             if not busy:
                 return
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            ready = set(wait([w.connection for w in busy], timeout=timeout))
+            ready = set(multiprocessing.connection.wait([w.connection for w in busy], timeout=timeout))
             for worker in list(busy):
                 outcome = self._outcome(worker, worker.connection in ready)
                 if outcome is None:
