@@ -69,6 +69,7 @@ def pool_for(limits: Limits, *, files: int, isolate: bool | None = None) -> Iter
     the choice."""
     if isolate is None:
         isolate = can_fork() or files >= SPAWN_THRESHOLD
+    remove_orphans()
     reader: InProcess | ReaderPool = ReaderPool(limits, workers_for(files)) if isolate else InProcess(limits)
     try:
         yield reader
@@ -92,7 +93,13 @@ class InProcess:
     def _read_one(self, path: Path, data: bytes, folder: Path) -> Submission:
         folder.mkdir()
         done: list[Submission] = []
-        reader = threading.Thread(target=lambda: done.append(read_bytes(path, data, self.limits, folder)), daemon=True)
+
+        def read() -> None:
+            # an abandoned reading may outlive its folder: what it raises then concerns no one
+            with contextlib.suppress(Exception):
+                done.append(read_bytes(path, data, self.limits, folder))
+
+        reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(self.limits.seconds)
         if not done and reader.is_alive():
@@ -123,7 +130,6 @@ class ReaderPool:
     def __init__(self, limits: Limits, workers: int = 1):
         import multiprocessing
 
-        remove_orphans()
         self.limits = limits
         self._context: Any = multiprocessing.get_context("fork" if can_fork() else "spawn")
         self._root = Path(tempfile.mkdtemp(prefix=f"rollup-read-{os.getpid()}-"))
