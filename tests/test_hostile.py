@@ -274,6 +274,8 @@ def test_a_reader_that_aborts_is_a_finding_and_the_next_file_is_read(tmp_path, a
     read = read_files([far, good, far, good], lax, isolate=True)
     assert read[far][0].findings[0].rule == "reader_crashed"
     assert "内存" in read[far][0].findings[0].message
+    said = json.loads(read[far][0].findings[0].detail or "{}")
+    assert "memory allocation" in said["output"] and said["exitcode"] < 0  # the reader's own words, for support
     assert read[good][0].values and not read[good][0].has_errors
 
 

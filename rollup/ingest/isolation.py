@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import json
 import os
 import shutil
 import signal
@@ -208,9 +209,9 @@ class ReaderPool:
 
     def _crash(self, worker: _Worker, path: Path) -> Submission:
         said = _tail(worker.log, worker.log_start)
-        return Submission.refused(
-            path, "reader_crashed", reason=_death_words(worker.process.exitcode, said), detail=said or None
-        )
+        exitcode = worker.process.exitcode
+        detail = json.dumps({"error": "reader process died", "exitcode": exitcode, "output": said}, ensure_ascii=False)
+        return Submission.refused(path, "reader_crashed", reason=_death_words(exitcode, said), detail=detail)
 
     def _replace(self, worker: _Worker) -> _Worker:
         number = self._workers.index(worker)
