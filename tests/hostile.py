@@ -127,6 +127,15 @@ def _point(code: str, sheet: str, cell: str) -> Callable[[list[list]], None]:
     return change
 
 
+def _same_cell(code: str, other: str) -> Callable[[list[list]], None]:
+    def change(rows: list[list]) -> None:
+        row = next(r for r in rows if r[0] == code)
+        target = next(r for r in rows if r[0] == other)
+        row[1], row[2] = target[1], target[2]
+
+    return change
+
+
 def _swap(first: str, second: str) -> Callable[[list[list]], None]:
     def change(rows: list[list]) -> None:
         a = next(r for r in rows if r[0] == first)
@@ -364,7 +373,8 @@ CASES: list[Case] = [
     Case("没有扩展名", "unsupported_format", _truncated(10_000)),
     # the template's own promises broken
     Case("年度格当作数.xlsx", "code_sheet_tampered", with_code_sheet(_point(A_COUNT, "封面", "B4"))),
-    Case("两码一格.xlsx", "code_sheet_tampered", with_code_sheet(_point("B.1.commercial", "依申请公开", "B6"))),
+    Case("指向标签格.xlsx", "code_sheet_tampered", with_code_sheet(_point("B.1.commercial", "依申请公开", "B6"))),
+    Case("两码一格.xlsx", "code_sheet_tampered", with_code_sheet(_same_cell("B.1.commercial", "B.2.total"))),
     Case("坏地址.xlsx", "code_sheet_tampered", with_code_sheet(_point(A_COUNT, "依申请公开", "ZZZZ0"))),
     Case("位置对调.xlsx", "code_sheet_tampered", with_code_sheet(_swap("B.1.natural", "B.2.natural"))),
     Case("没有编码表.xlsx", "not_a_template", lambda t, tpl: _drop_code_sheet(t, tpl)),

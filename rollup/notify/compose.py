@@ -182,8 +182,8 @@ def _unmatched_section(report: StatusReport) -> Section | None:
         (
             f.file,
             f.reason or "",
-            f.unit_text or "（未能读出）" if f.unreadable else f.unit_text or "（未填写）",
-            "、".join(f.suggestions) or "—",
+            f.unit_text or ("（未能读出）" if f.unreadable else "（未填写）"),
+            "—" if f.unreadable else "、".join(f.suggestions) or "—",
         )
         for f in report.unmatched
     ]

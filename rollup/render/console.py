@@ -117,10 +117,10 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             versions=u.versions,
         )
     if report.unmatched:
-        say(console, "[yellow]无法匹配到名册单位的文件 {count} 个：[/yellow]", count=len(report.unmatched))
+        say(console, "[yellow]无法读取或无法匹配到名册单位的文件 {count} 个：[/yellow]", count=len(report.unmatched))
         for f in report.unmatched:
             written = f"填写的单位“{f.unit_text}”" if f.unit_text else (f.reason or "未能读出单位")
-            guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
+            guess = f"，是否为：{'、'.join(f.suggestions)}？" if f.suggestions and not f.unreadable else ""
             say(console, "  {file}（{written}{guess}）", file=f.file, written=written, guess=guess)
     if report.duplicates:
         say(
