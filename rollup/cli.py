@@ -25,6 +25,7 @@ from rollup.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from rollup.demo.sample import demo, load_city, write_sample_inbox, write_sample_receipts
 from rollup.forms import edition_for_year
 from rollup.ledger import LedgerError
+from rollup.outputs import WorkspaceBusy
 from rollup.receipts import parse_moment
 from rollup.render.console import (
     print_checks,
@@ -34,6 +35,7 @@ from rollup.render.console import (
     print_imported,
     print_reminder_plan,
     print_status,
+    say,
 )
 from rollup.render.contract import submission_contract
 from rollup.render.template import write_templates
@@ -112,7 +114,7 @@ def _user_errors(kept: str = "") -> Iterator[None]:
     configuration and usage, 1 for a mail server that failed. ``kept`` says what was saved."""
     try:
         yield
-    except (ConfigError, LedgerError, LookupError, ValueError, OSError, notify.MailSetupError) as exc:
+    except (ConfigError, LedgerError, LookupError, ValueError, OSError, WorkspaceBusy, notify.MailSetupError) as exc:
         raise _fail(_words(exc), kept, 2) from None
     except notify.MailError as exc:
         raise _fail(_words(exc), kept, 1) from None
@@ -120,7 +122,7 @@ def _user_errors(kept: str = "") -> Iterator[None]:
 
 _OS_ERRORS = {
     errno.ENOENT: "找不到文件或文件夹",
-    errno.EACCES: "没有读写权限",
+    errno.EACCES: "没有读写权限（或文件正被其他程序打开，如 Excel）",
     errno.EPERM: "没有读写权限",
     errno.ENOSPC: "磁盘空间不足",
     errno.EISDIR: "这是一个文件夹，不是文件",
@@ -194,8 +196,8 @@ def consolidate(
             csv_format=str(csv_format),
         )
     print_consolidation(console, result.consolidation, result.outputs, result.status)
-    console.print(f"  {result.report}（本级年度报告草稿，Word）")
-    console.print(f"  {result.gaps.eml}（缺报情况邮件）")
+    say(console, "  {report}（本级年度报告草稿，Word）", report=result.report)
+    say(console, "  {eml}（缺报情况邮件）", eml=result.gaps.eml)
     if send:
         _send_gaps(settings, result.gaps, result.status.year)
 
@@ -273,7 +275,7 @@ def notify_office(
     settings = _settings(config)
     with _user_errors():
         result = pipeline.run(settings, year, as_of=as_of, progress=_progress)
-    console.print(f"{result.gaps.subject}\n  {result.gaps.eml}")
+    say(console, "{subject}\n  {eml}", subject=result.gaps.subject, eml=result.gaps.eml)
     _send_gaps(settings, result.gaps, result.status.year)
 
 
@@ -316,8 +318,10 @@ def check(
 ) -> None:
     """校验单个或多个文件（收到报告后立即检查）。有错误时退出码为 1。"""
     # The year is checked only when asked for: a file checked on receipt may be any year's.
-    roster = _roster(_settings(config)) if config.is_file() else None
-    submissions = pipeline.check_files(files, roster=roster, year=year, progress=_progress)
+    settings = _settings(config) if config.is_file() else None
+    roster = _roster(settings) if settings else None
+    limits = settings.limits if settings else None
+    submissions = pipeline.check_files(files, roster=roster, year=year, progress=_progress, limits=limits)
     if output_format is OutputFormat.json:
         print(json.dumps([submission_contract(s) for s in submissions], ensure_ascii=False, indent=1))
     else:
@@ -342,8 +346,16 @@ def template(
     with _user_errors():
         edition = edition_for_year(year)
     folder = settings.outbox / "templates" / str(year)
-    written = write_templates(edition, year, chosen, folder)
-    console.print(f"已生成 {year} 年度填报模板 {len(written)} 份（{edition.name}）：{folder}")
+    with _user_errors():
+        written = write_templates(edition, year, chosen, folder)
+    say(
+        console,
+        "已生成 {year} 年度填报模板 {count} 份（{edition}）：{folder}",
+        year=year,
+        count=len(written),
+        edition=edition.name,
+        folder=folder,
+    )
 
 
 def _unit(roster: Roster, name: str) -> Unit:
@@ -375,8 +387,14 @@ def sample(
         city = load_city(expected)
         written = write_sample_inbox(folder, roster, settings.year, city, omit=omit, faulty=faulty, overwrite=force)
         receipts = write_sample_receipts(receipts_path, written, roster, settings.year, overwrite=force)
-    console.print(f"已在 {folder} 写入 {len(written)} 份示例报表，收件登记（收到时间）写入 {receipts}")
+    say(
+        console,
+        "已在 {folder} 写入 {count} 份示例报表，收件登记（收到时间）写入 {receipts}",
+        folder=folder,
+        count=len(written),
+        receipts=receipts,
+    )
     for unit_id in omit:
-        console.print(f"  未报送：{roster.get(unit_id).name}")
+        say(console, "  未报送：{unit}", unit=roster.get(unit_id).name)
     for unit_id, fault in faulty.items():
-        console.print(f"  有误：{roster.get(unit_id).name}（{fault}）")
+        say(console, "  有误：{unit}（{fault}）", unit=roster.get(unit_id).name, fault=fault)

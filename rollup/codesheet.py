@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from rollup.forms import Edition, Table
 from rollup.text import cell_text
 
 SHEET = "_rollup"
@@ -110,3 +111,57 @@ def _figures(text: str) -> dict[str, float]:
     if not isinstance(found, dict):
         return {}
     return {str(k): v for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def tampering(codemap: CodeMap, edition: Edition) -> str | None:
+    """Why the code sheet cannot be one rollup wrote for ``edition`` (None when it can be). The
+    layout may differ between template versions, but never its shape: every cell of a table on
+    that table's sheet, in the form's order (a row's cells left to right on one sheet row, rows
+    top to bottom), no two keys on one cell, the cover's fields off the tables. A code pointed
+    at the year, a label or another cell would otherwise be read as a figure."""
+    positions: dict[str, tuple[str, tuple[int, int]]] = {}
+    owners: dict[tuple[str, tuple[int, int]], str] = {}
+    for key, (sheet, cell) in codemap.locations.items():
+        try:
+            place = (sheet, cell_position(cell))
+        except ValueError:
+            return f"“{key}”的位置“{cell}”不是单元格地址"
+        if place in owners:
+            return f"“{owners[place]}”和“{key}”指向同一个单元格 {sheet}!{cell}"
+        owners[place] = key
+        positions[key] = place
+    table_sheets = {table.sheet for table in edition.tables}
+    for key in (*COVER_FIELDS, EXPLANATION):
+        if key in positions and positions[key][0] in table_sheets:
+            return f"封面项“{COVER_FIELDS.get(key, key)}”指向了统计表“{positions[key][0]}”"
+    for table in edition.tables:
+        problem = _out_of_order(table, positions)
+        if problem:
+            return problem
+    return None
+
+
+def _out_of_order(table: Table, positions: dict[str, tuple[str, tuple[int, int]]]) -> str | None:
+    previous: tuple[str, tuple[int, int]] | None = None
+    for cell in table.cells:
+        if cell.code not in positions:
+            continue  # a missing cell is a finding of its own
+        sheet, here = positions[cell.code]
+        if sheet != table.sheet:
+            return f"{cell.code} 应在工作表“{table.sheet}”，却指向“{sheet}”"
+        if previous is not None:
+            row_before, (sheet_row, _) = previous[0], previous[1]
+            same_row = row_before == cell.row.code
+            if here <= previous[1] or (same_row and here[0] != sheet_row):
+                return f"{cell.code} 的位置不符合表格的排列（在 {sheet}!{_address(here)}）"
+        previous = (cell.row.code, here)
+    return None
+
+
+def _address(position: tuple[int, int]) -> str:
+    row, column = position
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row}"

@@ -43,6 +43,7 @@ class SmtpSettings(BaseModel):
     sender: str = Field(alias="from", min_length=3)
     ca_file: Path | None = None
     timeout: float = Field(default=30, gt=0)
+    allow_plain_auth: bool = False  # log in over an unencrypted connection (security = "none")
 
     @model_validator(mode="before")
     @classmethod
@@ -88,6 +89,39 @@ class ReuseSettings(BaseModel):
     min_share: float = Field(default=0.5, ge=0, le=1)
 
 
+class Limits(BaseModel):
+    """``[limits]``: what a file may ask of rollup before it is read, checked outside the reader's
+    reach (README: Security). A file beyond a limit gets ``file_too_large`` and is not read; a
+    reader that needs more memory or time than its budget is stopped (``reader_crashed``,
+    ``reader_timeout``). Defaults are far above any real report and far below what hurts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    file_mb: float = Field(default=64, gt=0)  # any file as it lies in the inbox
+    text_mb: float = Field(default=8, gt=0)  # a text or web-page report (.txt, .html)
+    unzipped_mb: float = Field(default=256, gt=0)  # every member of a zip container together, unpacked
+    zip_members: int = Field(default=5000, ge=1)  # members of one zip container (.xlsx, .docx, .ods, .zip)
+    zip_ratio: float = Field(default=200, gt=1)  # unpacked ÷ packed size of a member above 1 MB unpacked
+    sheet_rows: int = Field(default=100_000, ge=1)  # rows a worksheet may reach
+    sheet_columns: int = Field(default=1_000, ge=1)  # columns a worksheet may reach
+    sheet_cells: int = Field(default=2_000_000, ge=1)  # rows × columns of a worksheet's used area
+    pdf_pages: int = Field(default=300, ge=1)
+    memory_mb: int = Field(default=1024, ge=64)  # a reading process's memory (Linux only)
+    seconds: float = Field(default=60, gt=0)  # one file's reading time
+    lock_wait_seconds: float = Field(default=10, ge=0)  # how long a second run waits for the first
+
+    @property
+    def file_bytes(self) -> int:
+        return int(self.file_mb * 2**20)
+
+    @property
+    def text_bytes(self) -> int:
+        return int(self.text_mb * 2**20)
+
+    @property
+    def unzipped_bytes(self) -> int:
+        return int(self.unzipped_mb * 2**20)
+
+
 class Settings(BaseModel):
     """config/rollup.toml. Relative paths are relative to the folder of that file."""
 
@@ -103,6 +137,7 @@ class Settings(BaseModel):
     notify: NotifySettings = NotifySettings()
     outliers: OutlierSettings = OutlierSettings()
     text_reuse: ReuseSettings = ReuseSettings()
+    limits: Limits = Limits()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:

@@ -13,6 +13,7 @@ version i to i + 1 and every pending migration is applied when the ledger is ope
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
@@ -232,9 +233,6 @@ class Ledger:
         its received time (unless the receipt comes from the receipts file) and has its
         reading (unit, findings, values) refreshed, since the roster or the rules may have changed."""
         with self._db:
-            row = self._db.execute(
-                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
-            ).fetchone()
             reading = {
                 "year": submission.year,
                 "unit_id": submission.unit_id,
@@ -242,38 +240,41 @@ class Ledger:
                 "edition": submission.edition,
                 "explanation": submission.explanation,
             }
-            if row is None:
-                cursor = self._db.execute(
-                    "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
-                    " year, unit_id, unit_text, edition, explanation)"
-                    " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
-                    " :year, :unit_id, :unit_text, :edition, :explanation)",
-                    {
-                        "sha256": sha256,
-                        "size": size,
-                        "file_name": submission.file.name,
-                        "received_at": _iso(receipt.at),
-                        "received_from": receipt.source,
-                        "first_seen": _iso(seen_at),
-                        **reading,
-                    },
-                )
-                version_id = int(cursor.lastrowid or 0)
-            else:
-                version_id = row["id"]
+            # One statement, atomic against another process recording the same content at the
+            # same moment: the first one's row (and received time) stands.
+            self._db.execute(
+                "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
+                " year, unit_id, unit_text, edition, explanation)"
+                " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
+                " :year, :unit_id, :unit_text, :edition, :explanation)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                {
+                    "sha256": sha256,
+                    "size": size,
+                    "file_name": submission.file.name,
+                    "received_at": _iso(receipt.at),
+                    "received_from": receipt.source,
+                    "first_seen": _iso(seen_at),
+                    **reading,
+                },
+            )
+            row = self._db.execute(
+                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+            version_id = row["id"]
+            self._db.execute(
+                "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
+                " edition = :edition, explanation = :explanation WHERE id = :id",
+                {**reading, "id": version_id},
+            )
+            if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
+                _iso(receipt.at),
+                "receipts",
+            ):
                 self._db.execute(
-                    "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
-                    " edition = :edition, explanation = :explanation WHERE id = :id",
-                    {**reading, "id": version_id},
+                    "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
+                    (_iso(receipt.at), version_id),
                 )
-                if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
-                    _iso(receipt.at),
-                    "receipts",
-                ):
-                    self._db.execute(
-                        "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
-                        (_iso(receipt.at), version_id),
-                    )
             self._db.execute(
                 "INSERT OR IGNORE INTO file_names (submission_id, file_name, first_seen) VALUES (?, ?, ?)",
                 (version_id, submission.file.name, _iso(seen_at)),
@@ -288,7 +289,10 @@ class Ledger:
         self._db.execute("DELETE FROM cell_values WHERE submission_id = ?", (version_id,))
         self._db.executemany(
             "INSERT INTO cell_values (submission_id, code, value, note) VALUES (?, ?, ?, ?)",
-            [(version_id, code, value, submission.notes.get(code)) for code, value in submission.values.items()],
+            [
+                (version_id, code, _storable(value), submission.notes.get(code))
+                for code, value in submission.values.items()
+            ],
         )
         self._db.execute("DELETE FROM findings WHERE submission_id = ?", (version_id,))
         self._db.executemany(
@@ -304,8 +308,8 @@ class Ledger:
                     f.row,
                     f.column,
                     f.source,
-                    f.expected,
-                    f.actual,
+                    _storable(f.expected),
+                    _storable(f.actual),
                     f.message,
                 )
                 for seq, f in enumerate(submission.findings)
@@ -351,10 +355,10 @@ class Ledger:
         found: dict[int, list[dict[str, object]]] = defaultdict(list)
         if not version_ids:
             return found
-        self._want(version_ids)
-        rows = self._db.execute(
+        rows = self._joined(
+            version_ids,
             "SELECT submission_id, rule, severity, table_id, row_code, column_code, source, expected, actual, message"
-            " FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq"
+            " FROM findings JOIN wanted ON wanted.id = findings.submission_id ORDER BY submission_id, seq",
         )
         for r in rows:
             found[r["submission_id"]].append(
@@ -402,30 +406,33 @@ class Ledger:
         }
 
     def _texts(self, version_ids: list[int]) -> dict[int, str]:
-        if not version_ids:
-            return {}
-        self._want(version_ids)
-        rows = self._db.execute("SELECT submission_id, text FROM texts JOIN wanted ON wanted.id = submission_id")
+        rows = self._joined(
+            version_ids, "SELECT submission_id, text FROM texts JOIN wanted ON wanted.id = submission_id"
+        )
         return {r["submission_id"]: r["text"] for r in rows}
 
     def _values(self, version_ids: list[int]) -> dict[int, dict[str, Number]]:
         """The values of many versions in one query, by version id."""
         found: dict[int, dict[str, Number]] = defaultdict(dict)
-        if version_ids:
-            self._want(version_ids)
-            rows = self._db.execute(
-                "SELECT submission_id, code, value FROM cell_values JOIN wanted ON wanted.id = submission_id"
-            )
-            for r in rows:
-                found[r["submission_id"]][r["code"]] = r["value"]
+        rows = self._joined(
+            version_ids, "SELECT submission_id, code, value FROM cell_values JOIN wanted ON wanted.id = submission_id"
+        )
+        for r in rows:
+            found[r["submission_id"]][r["code"]] = r["value"]
         return found
 
-    def _want(self, version_ids: list[int]) -> None:
-        """Fill the temporary table ``wanted`` with ``version_ids`` (a join beats an IN list of
-        thousands of parameters)."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
+    def _joined(self, version_ids: list[int], query: str) -> list[sqlite3.Row]:
+        """``query`` on the versions ``version_ids``, which it joins as the temporary table
+        ``wanted`` (a join beats an IN list of thousands of parameters). In a transaction of its
+        own, ended here: left open, it would hold a read lock on the ledger and keep another
+        process from recording until this one next wrote."""
+        if not version_ids:
+            return []
+        with self._db:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+            self._db.execute("DELETE FROM wanted")
+            self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
+            return self._db.execute(query).fetchall()
 
     # --- runs ----------------------------------------------------------------------------------
 
@@ -557,6 +564,16 @@ def migrate(db: sqlite3.Connection) -> int:
         # executescript commits first; the version bump rides in the same script
         db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
     return SCHEMA_VERSION
+
+
+def _storable(value: Number | None) -> Number | None:
+    """A figure SQLite can hold. The readers keep every figure within the form's bounds; this is
+    the last line, so that no figure can ever stop a run at the ledger."""
+    if value is None or (isinstance(value, int) and -(2**63) <= value < 2**63):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
 
 
 def _iso(moment: datetime) -> str:

@@ -43,6 +43,10 @@ class Submission:
     modified: float = 0.0
     text: str = ""  # a report's words outside its tables (empty for a fill-in workbook)
     constituents: tuple[Constituent, ...] = ()  # the units a consolidated workbook summed
+    # The hash and size of the bytes that were read: what the ledger keys the submission on.
+    # None when nothing may be recorded (not a file, or changed while it was being read).
+    sha256: str | None = None
+    size: int | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -66,10 +70,18 @@ class Submission:
         """A file that could not be read at all: no values, one error naming the file."""
         finding = Finding.of(rule, file=path.name, source=path.name, detail=detail, **words)
         try:
-            modified = path.stat().st_mtime
+            modified = path.lstat().st_mtime
         except OSError:
             modified = 0.0
         return cls(file=path, findings=(finding,), modified=modified)
+
+    def identified(self, sha256: str, size: int) -> Submission:
+        """The submission keyed on the hash of the bytes it was read from."""
+        return replace(self, sha256=sha256, size=size)
+
+    def moved(self, path: Path, modified: float) -> Submission:
+        """The reading of a copy, told as the reading of the file at ``path``."""
+        return replace(self, file=path, modified=modified)
 
     def with_findings(self, findings: Iterable[Finding]) -> Submission:
         return replace(self, findings=self.findings + tuple(findings))

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
-from rollup.config import Settings
+from rollup.config import ConfigError, Limits, Settings
 from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year, editions
-from rollup.ingest import fingerprint, is_candidate, read_submission
+from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, read_files
 from rollup.ledger import Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
+from rollup.outputs import OutputSet, one_run_at_a_time
 from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.render.consolidation import Outputs, write_outputs
 from rollup.render.template import write_templates
@@ -42,18 +44,17 @@ def _no_progress(paths: list[Path]) -> Iterable[Path]:
 
 
 def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
-    """Submissions for ``year``: files in the inbox and in any of its subfolders (any year, as
-    clerks file them: ``inbox/乡镇/龙西乡.xlsx``), and files in its per-year subfolder
-    ``inbox/<year>/`` (that year only); other years' folders are left for their runs, hidden
-    folders and system or lock files are never read."""
+    """Submissions for ``year``: entries in the inbox and in any of its subfolders (any year, as
+    clerks file them: ``inbox/乡镇/龙西乡.xlsx``), and in its per-year subfolder ``inbox/<year>/``
+    (that year only); other years' folders are left for their runs. Hidden folders and system or
+    lock files are never read; links, folders named like a report and other entries that are no
+    regular file are listed (they get a finding), never followed."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         return [], []
     flat, dated = [], []
-    for path in sorted(inbox.rglob("*")):
+    for path in sorted(_walk(inbox)):
         parts = path.relative_to(inbox).parts
-        if any(part.startswith(".") for part in parts[:-1]) or not is_candidate(path):
-            continue
         top = parts[0] if len(parts) > 1 else ""
         if top == str(year):
             dated.append(path)
@@ -65,27 +66,76 @@ def inbox_files(inbox: Path, year: int) -> tuple[list[Path], list[Path]]:
 _YEAR_FOLDER = re.compile(r"(19|20)\d\d")
 
 
+def _walk(folder: Path) -> Iterator[Path]:
+    """The entries under ``folder``, descending only into real folders (never through a link)."""
+    for entry in folder.iterdir():
+        if entry_kind(entry) == "文件夹" and entry.suffix.lower() not in SUBMISSION_SUFFIXES:
+            if not entry.name.startswith("."):
+                yield from _walk(entry)
+        elif is_candidate(entry):
+            yield entry
+
+
 def inbox_state(inbox: Path, year: int) -> str:
     """A digest of the year's inbox files (names, sizes, modification times): equal digests mean
     nothing was added, removed or changed, without reading a single file."""
     digest = hashlib.sha256()
     flat, dated = inbox_files(inbox, year)
     for path in flat + dated:
-        stat = path.stat()
+        try:
+            stat = path.lstat()
+        except OSError:
+            continue  # gone since it was listed
         digest.update(f"{path.relative_to(inbox).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def expected_roster(settings: Settings, year: int) -> Roster:
-    """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied)."""
-    return load_roster(settings.roster_path, settings.region).for_year(year)
+def expected_roster(settings: Settings, year: int, everyone: Roster | None = None) -> Roster:
+    """The units expected to report on ``year`` (roster 启用年份 / 停用年份 applied) of
+    ``everyone`` (default: the roster file); a year with none is a configuration mistake, not an
+    empty result."""
+    roster = (everyone or load_roster(settings.roster_path, settings.region)).for_year(year)
+    if not len(roster):
+        raise ConfigError(
+            f"单位名册 {settings.roster_path} 中没有 {year} 年度应报送的单位（请检查名册和启用、停用年份）"
+        )
+    return roster
+
+
+def check_workspace(settings: Settings, year: int) -> None:
+    """Stop before reading anything when the run could only be meaningless or fail half way:
+    no inbox folder, or an outbox (or its year folder, or the ledger's folder) blocked by a file."""
+    if not settings.inbox.is_dir():
+        raise ConfigError(
+            f"收件箱文件夹 {settings.inbox} 不存在（配置文件 [paths] inbox）；请检查路径，或先建好这个文件夹"
+        )
+    for folder in (settings.outbox, settings.outbox / str(year), settings.ledger_path.parent):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"输出位置 {folder} 被一个同名文件占着，无法写入；请移走这个文件，或在配置文件 [paths] 中换一个文件夹"
+            )
+
+
+@contextmanager
+def workspace(settings: Settings, year: int) -> Iterator[None]:
+    """The workspace checked and held for one run (a second run waits, then says who holds it)."""
+    check_workspace(settings, year)
+    with one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds):
+        yield
 
 
 def check_files(
-    paths: Iterable[Path], *, roster: Roster | None = None, year: int | None = None, progress: Progress = _no_progress
+    paths: Iterable[Path],
+    *,
+    roster: Roster | None = None,
+    year: int | None = None,
+    progress: Progress = _no_progress,
+    limits: Limits | None = None,
 ) -> list[Submission]:
     """Read and validate files on their own (what ``rollup check`` does)."""
-    return [validate(read_submission(path), roster=roster, year=year) for path in progress(list(paths))]
+    paths = [Path(p) for p in paths]
+    read = read_files(paths, limits, progress=progress)
+    return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
 
 
 def read_inbox(
@@ -100,12 +150,16 @@ def read_inbox(
     unit's report of the year before where ``last_year`` has it, and the flat files that say
     another year (left for that year's run)."""
     flat, dated = inbox_files(settings.inbox, year)
-    read = {path: read_submission(path) for path in progress(flat + dated)}
-    elsewhere = {p for p in flat if read[p].year is not None and read[p].year != year}
-    current = [
-        validate(s, roster=roster, year=year, last_year=last_year) for p, s in read.items() if p not in elsewhere
-    ]
-    return current, [read[p] for p in flat if p in elsewhere]
+    read = read_files(flat + dated, settings.limits, progress=progress)
+    in_flat = set(flat)
+    current, elsewhere = [], []
+    for path, submissions in read.items():
+        for s in submissions:
+            if path in in_flat and s.year is not None and s.year != year:
+                elsewhere.append(s)
+            else:
+                current.append(validate(s, roster=roster, year=year, last_year=last_year))
+    return current, elsewhere
 
 
 def last_year_reports(ledger: Ledger, year: int) -> dict[str, LastYear]:
@@ -151,17 +205,19 @@ def run(
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
     workbook, JSON and CSV (``csv_format``: zh or codes), the region's report drafted in Word and
-    the gaps email (.eml) into
-    outbox/<year>/."""
-    tracked = track(
-        settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
-    )
-    result = tracked.consolidation
-    with Ledger.open(settings.ledger_path) as ledger:
-        years = ledger.city_years()
-    outputs = write_outputs(result, settings.outbox, tracked.status, csv_format=csv_format, years=years)
-    report = write_region_report(result, settings.outbox, last=years.get(result.year - 1))
-    gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook)
+    the gaps email (.eml) into outbox/<year>/, swapped in as one set."""
+    year = year or settings.year
+    with workspace(settings, year):
+        tracked = track(
+            settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
+        )
+        result = tracked.consolidation
+        with Ledger.open(settings.ledger_path) as ledger:
+            years = ledger.city_years()
+        with OutputSet(settings.outbox / str(year)) as staged:
+            outputs = write_outputs(result, settings.outbox, tracked.status, staged, csv_format=csv_format, years=years)
+            report = write_region_report(result, staged, last=years.get(result.year - 1))
+            gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
     return Result(result, tracked.status, outputs, gaps, report)
 
 
@@ -181,15 +237,15 @@ def track(
     year = year or settings.year
     as_of = as_of or settings.as_of or date.today()
     everyone = load_roster(settings.roster_path, settings.region)
-    roster = everyone.for_year(year)
+    roster = expected_roster(settings, year, everyone)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
-    state = inbox_state(settings.inbox, year)
-    with Ledger.open(settings.ledger_path) as ledger:
+    with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
+        state = inbox_state(settings.inbox, year)
         last_year = last_year_reports(ledger, year)
-    current, other_years = read_inbox(settings, year, everyone, progress, last_year)
-    with Ledger.open(settings.ledger_path) as ledger:
+        current, other_years = read_inbox(settings, year, everyone, progress, last_year)
         recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
-        arrived = [s for s in current if recorded[s.file].received_at.date() <= as_of]
+        # a file that could not be recorded (not a file, changed while read) is shown, not dated
+        arrived = [s for s in current if s.file not in recorded or recorded[s.file].received_at.date() <= as_of]
         unique, copies = _one_file_per_content(arrived, recorded)
         result = consolidate(
             unique,
@@ -302,10 +358,11 @@ def _record_all(
     seen_at = datetime.now()
     recorded = {}
     for submission in submissions:
-        sha256, size = fingerprint(submission.file)
+        if submission.sha256 is None:
+            continue  # nothing that may be recorded was read
         receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
         recorded[submission.file] = ledger.record(
-            submission, sha256=sha256, size=size, receipt=receipt, seen_at=seen_at
+            submission, sha256=submission.sha256, size=submission.size or 0, receipt=receipt, seen_at=seen_at
         )
     return recorded
 
@@ -317,12 +374,15 @@ def _one_file_per_content(
     name with the submission kept."""
     by_content: dict[str, Submission] = {}
     copies = []
-    for s in sorted(submissions, key=lambda s: (recorded[s.file].id, s.file.name)):
+    # a file nothing was read from is listed under each of its names, each with its reason
+    unrecorded = [s for s in submissions if s.file not in recorded or s.edition is None]
+    readable = (s for s in submissions if s.file in recorded and s.edition is not None)
+    for s in sorted(readable, key=lambda s: (recorded[s.file].id, s.file.name)):
         if recorded[s.file].sha256 in by_content:
             copies.append((s.file.name, by_content[recorded[s.file].sha256]))
         else:
             by_content[recorded[s.file].sha256] = s
-    return list(by_content.values()), copies
+    return list(by_content.values()) + unrecorded, copies
 
 
 # --- earlier years ----------------------------------------------------------------------------
@@ -346,27 +406,31 @@ def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progr
     roster = load_roster(settings.roster_path, settings.region)
     recorded: dict[int, list[Submission]] = {}
     refused = []
-    with Ledger.open(settings.ledger_path) as ledger:
-        for path in progress(files):
-            sha256, size = fingerprint(path)
-            for key, submission in _reports_in(read_submission(path), sha256, settings.region):
+    read = read_files(files, settings.limits, progress=progress)
+    with (
+        one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds),
+        Ledger.open(settings.ledger_path) as ledger,
+    ):
+        for file in (s for found in read.values() for s in found):
+            for key, submission in _reports_in(file, settings.region):
                 if submission.year is not None:
                     submission = validate(submission, roster=roster, year=submission.year)
-                if submission.year is None or submission.unit_id is None:
+                if key is None or submission.year is None or submission.unit_id is None:
                     refused.append(submission)
                     continue
                 receipt = Receipt(datetime.fromtimestamp(submission.modified), "import")
-                ledger.record(submission, sha256=key, size=size, receipt=receipt, seen_at=datetime.now())
+                ledger.record(submission, sha256=key, size=file.size or 0, receipt=receipt, seen_at=datetime.now())
                 recorded.setdefault(submission.year, []).append(submission)
     return Imported(dict(sorted(recorded.items())), refused)
 
 
-def _reports_in(submission: Submission, sha256: str, region: str) -> list[tuple[str, Submission]]:
-    """The units' reports a file holds, each with the key the ledger knows it by: the file itself,
-    or, for this region's own consolidated workbook, every unit it summed (keyed by the file and
-    the unit)."""
+def _reports_in(submission: Submission, region: str) -> list[tuple[str | None, Submission]]:
+    """The units' reports a file holds, each with the key the ledger knows it by (None: it may
+    not be recorded): the file itself, or, for this region's own consolidated workbook, every unit
+    it summed (keyed by the file and the unit)."""
+    sha256 = submission.sha256
     own = submission.unit is not None and unit_key(submission.unit, region) in (unit_key(region, region), "人民政府")
-    if not (own and submission.constituents):
+    if sha256 is None or not (own and submission.constituents):
         return [(sha256, submission)]
     return [
         (
@@ -444,7 +508,10 @@ def accept(
         raise ValueError(
             f"“{target}”既不是问题代码（如 blank_cell），也不是 {year} 年度表格的单元格编码（如 B.3.7.natural）"
         )
-    with Ledger.open(settings.ledger_path) as ledger:
+    with (
+        one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds),
+        Ledger.open(settings.ledger_path) as ledger,
+    ):
         version = _counted_version(ledger, unit, year)
         covered = [f for f in version.findings if covers(target, f)]
         if not covered:

@@ -132,6 +132,7 @@ class UnmatchedFile:
     unit_text: str | None  # what the file says its unit is
     suggestions: tuple[str, ...] = ()  # closest roster names, best first
     reason: str = ""  # why it counts for no unit, in the words of its first error
+    unreadable: bool = False  # nothing could be read from it (a damaged, encrypted, … file)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,11 @@ def unit_status(
     )
 
 
+def _unreadable(submission: Submission) -> bool:
+    """Whether a file that names no unit is one nothing could be read from (its reader's finding)."""
+    return submission.edition is None and bool(submission.errors)
+
+
 def group_counts(units: Iterable[UnitStatus]) -> dict[str, Counts]:
     """The counts overall (合计) and for each category that has units, in roster order: a
     category without units this year is not shown (no "报送率 0.0%（0/0）")."""
@@ -327,7 +333,11 @@ def status_report(
         )
     unmatched = tuple(
         UnmatchedFile(
-            s.file.name, s.unit, roster.suggest(s.unit or s.file.stem), s.errors[0].message if s.errors else ""
+            s.file.name,
+            s.unit,
+            roster.suggest(s.unit or s.file.stem),
+            s.errors[0].message if s.errors else "",
+            _unreadable(s),
         )
         for s in result.unmatched
     )

@@ -24,6 +24,37 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# --- what a unit wrote, made safe for each output ----------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?|-+")
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def sheet_text(value: object) -> object:
+    """A value for a spreadsheet cell or a CSV field that no spreadsheet program will run as a
+    formula (OWASP's rule against CSV injection): text starting with = + - @ tab or carriage
+    return gets a leading apostrophe, shown as written. Numbers, and text that is only a signed
+    number or a dash (not applicable), stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def console_text(value: object) -> str:
+    """Text for the console that rich prints as written: ``[red]`` or ``[/dim]`` in a unit's
+    name or note is shown, never taken as markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+def header_text(value: str) -> str:
+    """A value for a mail header: line breaks (an Alt+Enter in a roster cell) and other control
+    characters become one space, so a header can neither break nor smuggle in another."""
+    return " ".join(_HEADER_BREAKS.sub(" ", value).split())
+
+
 def safe_file_name(name: str) -> str:
     """``name`` usable as one file name on Windows and Unix, never a path: separators, control
     characters and other illegal characters become "_", and "." or ".." cannot stand alone."""
@@ -31,8 +62,17 @@ def safe_file_name(name: str) -> str:
     return cleaned or "_"
 
 
+TRIED_ENCODINGS = "UTF-8（含 BOM）、UTF-16、GB18030/GBK"
+
+
 class UnreadableText(ValueError):
-    """The bytes of a text file are in no encoding a Chinese office uses."""
+    """The bytes of a text file are in no encoding a Chinese office uses; ``hint`` says what they
+    look like when that is known."""
+
+    def __init__(self, hint: str = ""):
+        self.tried = TRIED_ENCODINGS
+        self.hint = hint
+        super().__init__(f"文字编码无法识别（支持 {TRIED_ENCODINGS}）{hint}")
 
 
 def decode_text(data: bytes) -> str:
@@ -53,13 +93,42 @@ def decode_text(data: bytes) -> str:
         try:
             return data.decode("utf-16-be" if big_endian else "utf-16-le")
         except UnicodeDecodeError:
-            raise UnreadableText("文字编码无法识别（支持 UTF-8、GB18030/GBK、UTF-16）") from None
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableText("文字编码无法识别（支持 UTF-8、GB18030/GBK、UTF-16）")
+            raise UnreadableText() from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UnreadableText() from None
+    if _looks_like_big5(data, text):
+        raise UnreadableText("，看起来是繁体中文的 Big5 编码")
+    return text
+
+
+def _looks_like_big5(data: bytes, text: str) -> bool:
+    """Big5 bytes are also valid GBK, read as rare characters: real simplified Chinese text keeps
+    to the common GB2312 set; Big5 read as GBK lands there for only about half its characters."""
+    ideographs = [c for c in text[:5000] if "\u4e00" <= c <= "\u9fff"]
+    if len(ideographs) < 20:
+        return False
+    common = sum(1 for c in ideographs if _in_gb2312(c))
+    if common / len(ideographs) >= 0.8:
+        return False
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -242,10 +242,10 @@ def test_history_and_accept_read_the_ledger_and_never_the_inbox(office, monkeypa
     pipeline.track(office)
     before = dump(office.ledger_path)
 
-    def no_reading(path):
-        raise AssertionError(f"{path} was read")
+    def no_reading(*args, **kwargs):
+        raise AssertionError(f"{args} was read")
 
-    monkeypatch.setattr("rollup.pipeline.read_submission", no_reading)
+    monkeypatch.setattr("rollup.pipeline.read_files", no_reading)
     unit, entries = pipeline.unit_history(office, "市府办")
     assert unit.id == "D01" and len(entries) == 1 and entries[0].counted
     assert dump(office.ledger_path) == before  # history writes nothing
@@ -258,7 +258,7 @@ def test_history_and_accept_read_the_ledger_and_never_the_inbox(office, monkeypa
     pipeline.track(office)
     assert not pipeline.inbox_changed(office)
     before = dump(office.ledger_path)
-    monkeypatch.setattr("rollup.pipeline.read_submission", no_reading)
+    monkeypatch.setattr("rollup.pipeline.read_files", no_reading)
     _, covered = pipeline.accept(office, "商务局", "row_total", "口径差异")
     assert [f.rule for f in covered] == ["row_total"]
     added = set(dump(office.ledger_path)) - set(before)

@@ -96,7 +96,7 @@ def test_missing_faulty_duplicate_broken_and_unknown_files(tmp_path, inbox, all_
         ("乐清市财政局（初稿）.xlsx", "乐清市财政局", "乐清市财政局.xlsx"),
         ("乐清市财政局（再次发送）.xlsx", "乐清市财政局", "乐清市财政局.xlsx"),
     }
-    assert [(s.file.name, s.findings[0].rule) for s in result.unmatched] == [("损坏.xlsx", "unreadable_file")]
+    assert [(s.file.name, s.findings[0].rule) for s in result.unmatched] == [("损坏.xlsx", "wrong_format")]
     missing_share = read_submission(all_74 / "龙西乡.xlsx").values["B.1.total"]
     assert result.values["B.3.7.natural"] == 351 + 1 - read_submission(all_74 / "龙西乡.xlsx").values["B.3.7.natural"]
     assert result.values["B.1.total"] == 450 - missing_share

@@ -99,7 +99,7 @@ def test_bytes_in_no_known_encoding_are_a_clear_error(tmp_path):
     path = tmp_path / "乱码.txt"
     path.write_bytes(bytes(range(128, 256)) * 4)
     (finding,) = read_submission(path).findings
-    assert finding.rule == "unreadable_file" and "乱码.txt" in finding.message and "编码" in finding.message
+    assert finding.rule == "unknown_encoding" and "乱码.txt" in finding.message and "GB18030" in finding.message
 
 
 def test_decode_text_does_not_assume():

@@ -33,6 +33,7 @@ def ledger(tmp_path):
 
 def office(tmp_path, port, *, recipients=OFFICE, **smtp):
     notify = "[notify]\nrecipients = [" + ", ".join(f'"{r}"' for r in recipients) + "]\n"
+    (tmp_path / "inbox").mkdir(exist_ok=True)
     return settings_for(tmp_path, tmp_path / "inbox", smtp_toml(port, **smtp) + notify)
 
 

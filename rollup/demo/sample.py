@@ -30,6 +30,7 @@ from rollup.forms import Cell, Edition, Number, edition_for_year
 from rollup.outputs import write_atomically, write_text_atomically
 from rollup.render.form import form_workbook
 from rollup.roster import Roster, Unit, unit_key
+from rollup.text import safe_file_name
 
 CITY_FILE = "yueqing-2019-city.txt"
 
@@ -408,7 +409,7 @@ def write_sample_inbox(
             "phone": unit.phone,
             "date": f"{year + 1}-01-15",
         }
-        path = Path(folder) / f"{unit.name}.xlsx"
+        path = Path(folder) / f"{safe_file_name(unit.name)}.xlsx"
         if path.exists() and not overwrite:
             raise FileExistsError(
                 f"{path} 已存在，示例数据不覆盖已有文件（如确需重新生成，请先清空该文件夹或使用 --force）"

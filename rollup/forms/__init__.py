@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from rollup.forms.codes import CellPlace, Number, cell_code, format_number, is_cell_code, parse_cell_code
 
 __all__ = [
+    "MAXIMUM",
     "Block",
     "Cell",
     "CellKind",
@@ -46,6 +47,14 @@ __all__ = [
 ]
 
 CellKind = Literal["count", "signed", "money"]
+# The largest figure a cell may hold, by kind, in the form's words too: far above any real unit's
+# (a province's yearly applications are counted in hundred thousands), far below what breaks a
+# sum or the ledger (SQLite integers end at 2**63).
+MAXIMUM: dict[CellKind, tuple[int, str]] = {
+    "count": (10**9, "件数不超过 10 亿"),
+    "signed": (10**9, "增减不超过 10 亿"),
+    "money": (10**10, "金额不超过 100 亿万元"),
+}
 Severity = Literal["error", "warning"]
 
 

@@ -1,76 +1,106 @@
-"""Ingest: one reader per kind of file, all returning the same ``Submission``. The kind is told
-by the file's content (``sniff``), not its name: a web page saved as .doc is read as a web page,
-an old .xls named .xlsx as a workbook."""
+"""Ingest: one reader per kind of file, all returning the same ``Submission``, behind one safe
+way in. Every file is taken once (``files``: regular files only, within the size limit, hashed
+from the bytes read), checked on its bytes before any reader sees it (``guard``), read in a
+worker process under memory and time budgets (``isolation``), and every failure becomes a
+finding in a clerk's words (``failures``). The run goes on whatever a file holds."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from rollup.ingest.convert import ConversionFailed, converted, soffice
-from rollup.ingest.document import read_documents
-from rollup.ingest.report import read_report, report_from
-from rollup.ingest.sniff import Kind, ole_holds_workbook, sniff
-from rollup.ingest.workbook import read_workbook
+from rollup.config import Limits
+from rollup.ingest.files import SUBMISSION_SUFFIXES, Taken, entry_kind, finish, take, unpack
+from rollup.ingest.isolation import Reader, pool_for
+from rollup.ingest.reading import unsupported
 from rollup.model import Submission
-from rollup.text import UnreadableText
 
-# Names under which a file is taken for a submission; what it holds decides how it is read.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
-REPORT_SUFFIXES = (".txt", ".text", ".docx", ".doc", ".wps", ".rtf", ".odt", ".pdf", ".html", ".htm", ".mht", ".mhtml")
-SUFFIXES = WORKBOOK_SUFFIXES + REPORT_SUFFIXES
-# Names under which plain text is a report (a .doc may be text saved from Notepad or a web page);
-# plain text under the name of a binary format is a damaged or mislabelled file.
-TEXT_SUFFIXES = (".txt", ".text", ".doc", ".wps", ".html", ".htm", ".mht", ".mhtml")
+__all__ = ["SUBMISSION_SUFFIXES", "entry_kind", "is_candidate", "read_files", "read_submission"]
 
-# What an office file that needs converting is, in a clerk's words.
-_CONVERTED = {
-    "ole": "旧版 Word（.doc）或 WPS 文字（.wps）文件",
-    "rtf": "RTF 文件",
-    "odt": "OpenDocument 文本（.odt）文件",
-}
+Progress = Callable[[list[Path]], Iterable[Path]]
 
 
-def read_submission(path: Path) -> Submission:
-    """Read one file; a file that cannot be read comes back as a submission with an error finding."""
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        return _unsupported(path, path.suffix or "无扩展名")
-    try:
-        return _read(path, sniff(path))
-    except UnreadableText as exc:
-        return Submission.refused(path, "unreadable_file", reason=str(exc))
-    except Exception as exc:  # a hostile or strange file must never stop the run: it becomes a finding
-        return Submission.refused(
-            path, "unreadable_file", reason="文件已损坏或内容与扩展名不符", detail=f"{type(exc).__name__}: {exc}"
-        )
+def _no_progress(paths: list[Path]) -> Iterable[Path]:
+    return paths
 
 
-def _read(path: Path, kind: Kind) -> Submission:
-    if kind == "workbook" or (kind == "ole" and ole_holds_workbook(path)):
-        return read_workbook(path)
-    if kind in _CONVERTED:
-        return _read_converted(path, kind)
-    if kind == "zip":
-        return _unsupported(path, "压缩包")
-    if kind == "damaged" or (kind == "text" and path.suffix.lower() not in TEXT_SUFFIXES):
-        return Submission.refused(path, "unreadable_file", reason="文件已损坏或内容与扩展名不符")
-    return read_report(path, kind)
+def read_submission(path: Path, limits: Limits | None = None, *, isolate: bool | None = None) -> Submission:
+    """Read one file (a .zip: its first submission); a file that cannot be read comes back as a
+    submission with an error finding."""
+    read = read_files([Path(path)], limits or Limits(), isolate=isolate)[Path(path)]
+    return read[0] if read else Submission.refused(Path(path), "not_a_report", parts="压缩包中没有可读取的报告")
 
 
-def _read_converted(path: Path, kind: Kind) -> Submission:
-    """An old binary document, read through a .docx copy LibreOffice makes of it."""
-    if soffice() is None:
-        return Submission.refused(path, "needs_conversion", what=_CONVERTED[kind])
-    try:
-        with converted(path) as copy:
-            return report_from(path, read_documents(copy, "docx"))
-    except ConversionFailed as exc:
-        return Submission.refused(path, "unreadable_file", reason="LibreOffice 无法转换该文件", detail=str(exc))
+def read_files(
+    paths: list[Path],
+    limits: Limits | None = None,
+    *,
+    progress: Progress = _no_progress,
+    isolate: bool | None = None,
+) -> dict[Path, list[Submission]]:
+    """Every file's submissions (one per file; one per report inside a .zip), read in worker
+    processes where that is cheap or there are many files. ``progress`` is stepped as each
+    file's reading is done, in the order given."""
+    limits = limits or Limits()
+    paths = list(paths)
+    done: dict[Path, list[Submission]] = {}
+    with pool_for(limits, files=len(paths), isolate=isolate) as pool:
+        readings = _in_order(paths, limits, pool)
+        for _ in progress(paths):
+            path, submissions = next(readings)
+            done[path] = submissions
+    return done
 
 
-def _unsupported(path: Path, what: str) -> Submission:
-    return Submission.refused(path, "unsupported_format", suffix=what, kinds="、".join(SUFFIXES))
+def _in_order(paths: list[Path], limits: Limits, pool: Reader) -> Iterator[tuple[Path, list[Submission]]]:
+    """Each path's submissions, in the order of ``paths``, while the pool reads ahead."""
+    known: dict[int, list[Submission]] = {}
+    expected: dict[int, int] = {}
+    taken: dict[tuple[int, int], Taken] = {}
+    found: dict[int, list[tuple[int, Submission]]] = {}
+
+    def tasks() -> Iterator[tuple[tuple[int, int], Path, bytes]]:
+        for index, path in enumerate(paths):
+            parts = _take(path, limits)
+            if isinstance(parts, Submission):
+                known[index] = [parts]
+                continue
+            expected[index] = len(parts)
+            found[index] = []
+            for number, part in enumerate(parts):
+                taken[(index, number)] = part
+                yield (index, number), part.path, part.data
+
+    next_index = 0
+
+    def ready() -> Iterator[tuple[Path, list[Submission]]]:
+        nonlocal next_index
+        while next_index < len(paths):
+            if next_index in known:
+                yield paths[next_index], known.pop(next_index)
+            elif next_index in expected and len(found[next_index]) == expected[next_index]:
+                parts = sorted(found.pop(next_index), key=lambda pair: pair[0])
+                yield paths[next_index], [submission for _, submission in parts]
+            else:
+                return
+            next_index += 1
+
+    for (index, number), submission in pool.read(tasks()):
+        found[index].append((number, finish(taken.pop((index, number)), submission)))
+        yield from ready()
+    yield from ready()
+
+
+def _take(path: Path, limits: Limits) -> list[Taken] | Submission:
+    """A file's parts to read: itself, or the members of a .zip; or the finding that stops it."""
+    if path.suffix.lower() != ".zip":
+        refused = unsupported(path) if entry_kind(path) is None else None
+        if refused is not None:
+            return refused
+    whole = take(path, limits)
+    if isinstance(whole, Submission) or path.suffix.lower() != ".zip":
+        return whole if isinstance(whole, Submission) else [whole]
+    return unpack(whole, limits)
 
 
 # What Windows, macOS and office programs leave beside the files a clerk saves.
@@ -78,18 +108,11 @@ SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"
 
 
 def is_candidate(path: Path) -> bool:
-    """Files a clerk would count as submissions: not hidden (.DS_Store, LibreOffice's .~lock
-    files), not Office lock files (~$…), not Windows' Thumbs.db or desktop.ini."""
+    """Entries a clerk would count as submissions: not hidden (.DS_Store, LibreOffice's .~lock
+    files), not Office lock files (~$…), not Windows' Thumbs.db or desktop.ini. Links, folders and
+    devices count too (they get a finding), but only regular files are ever opened."""
     name = path.name
-    return path.is_file() and not name.startswith((".", "~$")) and name.lower() not in SYSTEM_FILES
-
-
-def fingerprint(path: Path) -> tuple[str, int]:
-    """sha256 and size of a file's content: what makes two files the same submission."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
+    if name.startswith((".", "~$")) or name.lower() in SYSTEM_FILES:
+        return False
+    kind = entry_kind(path)
+    return kind is None or kind != "文件夹" or path.suffix.lower() in SUBMISSION_SUFFIXES

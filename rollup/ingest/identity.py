@@ -15,8 +15,10 @@ PERIOD = re.compile(
 _TITLE_END = re.compile(r"(?:信息公开|政务公开).{0,12}?(?:报告|年报)(?:统计表|附表|数据表)?$")
 _TITLE = re.compile(r"^(?P<before>.*?)((?:19|20)\d{2})年度?(?P<after>.*?)(?:政府信息公开|政务公开|信息公开)")
 _NAMED = re.compile(
-    r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制|填报单位[:：]\s*(?P<filled>[^\s\t,，。]{2,30})"
+    r"由(?P<unit>[^\s,，。]{2,30}?)(?:\(单位名称\))?编制|填报单位(?:[:：]|\t)\s*(?P<filled>[^\s\t,，。]{2,30})"
 )
+# A workbook's cover field, in the cell beside its label (a tab between them) or after a colon.
+_FILLED_YEAR = re.compile(r"报告年度(?:[:：]|\t)\s*((?:19|20)\d{2})")
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 # How the names of government bodies end: what tells a 落款 from the last sentence of a report.
 _BODY = re.compile(
@@ -74,6 +76,12 @@ def sign_off_unit(texts: Sequence[str]) -> str | None:
         if _is_body(name):
             return name
     return None
+
+
+def filled_year(text: str) -> int | None:
+    """The year a form's cover field gives: "报告年度：2019", or 2019 in the cell beside the label."""
+    found = _FILLED_YEAR.search(text)
+    return int(found[1]) if found else None
 
 
 def named_unit(text: str) -> str | None:

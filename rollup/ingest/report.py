@@ -69,7 +69,7 @@ def _read(path: Path, document: Document, tables_only: bool) -> Submission:
     return Submission(
         file=path,
         unit=_unit(title, found),
-        year=stated or identity.overview_year(overview),
+        year=stated or identity.filled_year(whole) or identity.overview_year(overview),
         edition=edition.edition,
         values=reading.values,
         notes=reading.notes,

@@ -11,6 +11,14 @@ from typing import Literal
 
 Kind = Literal["pdf", "docx", "workbook", "odt", "ole", "rtf", "html", "mhtml", "zip", "damaged", "text"]
 
+# Names under which a file is taken for a submission; what it holds decides how it is read.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+REPORT_SUFFIXES = (".txt", ".text", ".docx", ".doc", ".wps", ".rtf", ".odt", ".pdf", ".html", ".htm", ".mht", ".mhtml")
+SUFFIXES = WORKBOOK_SUFFIXES + REPORT_SUFFIXES
+# Names under which plain text is a report (a .doc may be text saved from Notepad or a web page);
+# plain text under the name of a binary format is a damaged or mislabelled file.
+TEXT_SUFFIXES = (".txt", ".text", ".doc", ".wps", ".html", ".htm", ".mht", ".mhtml")
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEAD = 4096
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|table|body|meta\s)", re.IGNORECASE)

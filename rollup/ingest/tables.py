@@ -168,12 +168,12 @@ class TableReading:
         self.sources[cell.code] = place
         if reading.value is None:
             self.finding(
-                "not_a_number",
+                reading.rule,
                 table=cell.table,
                 row=cell.row.code,
                 column=cell.column.code,
                 source=place,
-                text=reading.text,
+                **reading.words,
             )
             return
         self.values[cell.code] = reading.value

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 
@@ -40,12 +41,11 @@ class _Grid:
 
 
 def read_workbook(path: Path) -> Submission:
+    """Read a template; a damaged file raises (``read_submission`` says what it means)."""
     path = Path(path)
-    try:
-        # by content: an old .xls named .xlsx, a WPS .et, a workbook under any name
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    except Exception as exc:  # calamine has many error types for damaged files; all mean the same here
-        return Submission.refused(path, "unreadable_file", reason="可能已损坏或不是 Excel 文件", detail=str(exc))
+    # by content: an old .xls named .xlsx, a WPS .et, a workbook under any name; what calamine
+    # says of a damaged file is translated where every reader's failures are (ingest.failures)
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     codemap = None
     if codesheet.SHEET in workbook.sheet_names:
         codemap = codesheet.parse(workbook.get_sheet_by_name(codesheet.SHEET).to_python(skip_empty_area=False))
@@ -54,6 +54,9 @@ def read_workbook(path: Path) -> Submission:
     edition = editions().get(codemap.edition)
     if edition is None:
         return Submission.refused(path, "not_a_template", reason=f"模板版本“{codemap.edition}”无法识别")
+    problem = codesheet.tampering(codemap, edition)
+    if problem is not None:
+        return Submission.refused(path, "code_sheet_tampered", reason=problem)
     return _read_template(path, _Grid(workbook), codemap, edition)
 
 
@@ -75,7 +78,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
     marks = {c: m for c, m in codemap.marks.items() if c in edition.cell_index and m in ("blank", "not_applicable")}
     findings: list[Finding] = []
 
-    def finding(rule: str, cell: Cell, source: str | None = None, *, reason: str = "", text: str = "") -> Finding:
+    def finding(rule: str, cell: Cell, source: str | None = None, **words: Any) -> Finding:
         return Finding.of(
             rule,
             edition=edition,
@@ -85,9 +88,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
             row=cell.row.code,
             column=cell.column.code,
             source=source,
-            reason=reason,
-            text=text,
-            cells="",
+            **({"reason": "", "cells": ""} | words),
         )
 
     for cell in edition.cells:
@@ -104,7 +105,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         reading = read_cell(raw, cell.kind)
         sources[cell.code] = source
         if reading.value is None:
-            findings.append(finding("not_a_number", cell, source, text=reading.text))
+            findings.append(finding(reading.rule, cell, source, **reading.words))
             continue
         values[cell.code] = reading.value
         if reading.note:

@@ -181,11 +181,19 @@ def _corrected_section(report: StatusReport) -> Section | None:
 def _unmatched_section(report: StatusReport) -> Section | None:
     if not report.unmatched:
         return None
-    rows = [(f.file, f.unit_text or "（未填写）", f.reason, "、".join(f.suggestions) or "—") for f in report.unmatched]
+    rows = [
+        (
+            f.file,
+            f.reason or "",
+            f.unit_text or ("（未能读出）" if f.unreadable else "（未填写）"),
+            "—" if f.unreadable else "、".join(f.suggestions) or "—",
+        )
+        for f in report.unmatched
+    ]
     return Section(
-        f"无法匹配到名册单位的文件（{len(report.unmatched)}个）",
-        ("请核对单位名称，或在单位名册中补充别名：",),
-        grid(("文件", "填写的单位", "原因", "可能是"), rows),
+        f"无法读取或无法匹配到名册单位的文件（{len(report.unmatched)}个）",
+        ("无法读取的文件请对方按原因处理后重发；其余请核对单位名称，或在单位名册中补充别名：",),
+        grid(("文件", "无法读取的原因", "填写的单位", "可能是"), rows),
     )
 
 

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email import policy
 from pathlib import Path
 
 from rollup.config import Settings, SmtpSettings
@@ -26,6 +27,7 @@ from rollup.notify.compose import (
 )
 from rollup.notify.mime import Letter, build_message, write_eml
 from rollup.notify.smtp import Delivery, MailSetupError, send_letters
+from rollup.outputs import OutputSet, RunLock, remove_leftovers
 from rollup.status import StatusReport, UnitStatus
 from rollup.text import safe_file_name
 
@@ -37,9 +39,14 @@ def gaps_eml_path(settings: Settings, year: int) -> Path:
     return settings.outbox / str(year) / GAPS_FILE
 
 
-def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | None = None) -> Letter:
+def write_gaps(
+    report: StatusReport, settings: Settings, *, workbook: Path | None = None, staged: OutputSet | None = None
+) -> Letter:
     """Compose the gaps email (with the consolidated workbook attached when configured and
-    present) and write it to outbox/<Y>/缺报情况.eml."""
+    present) and write it to outbox/<Y>/缺报情况.eml, or into ``staged`` (the run's set of
+    outputs, where the workbook is read from too)."""
+    if staged is not None and workbook is not None:
+        workbook = staged.path(workbook.name)
     attach = workbook if workbook is not None and settings.notify.attach_workbook and workbook.is_file() else None
     picture = status_chart(report)
     message = build_message(
@@ -50,7 +57,11 @@ def write_gaps(report: StatusReport, settings: Settings, *, workbook: Path | Non
         attachments=(attach,) if attach else (),
         picture=picture,
     )
-    return _written(Letter(GAPS, None, message), gaps_eml_path(settings, report.year))
+    letter = Letter(GAPS, None, message)
+    if staged is None:
+        return _written(letter, gaps_eml_path(settings, report.year))
+    data = message.as_bytes(policy=policy.SMTP)
+    return replace(letter, eml=staged.write(GAPS_FILE, lambda tmp: tmp.write_bytes(data)))
 
 
 def _written(letter: Letter, path: Path) -> Letter:
@@ -90,7 +101,7 @@ def require_smtp(settings: Settings) -> SmtpSettings:
 
 def send_gaps(letter: Letter, settings: Settings, *, year: int) -> Delivery:
     """Send the gaps email written by ``write_gaps``, recording it in the ledger if it went."""
-    with Ledger.open(settings.ledger_path) as ledger:
+    with RunLock(settings.outbox, settings.limits.lock_wait_seconds), Ledger.open(settings.ledger_path) as ledger:
         return send([letter], settings, ledger, year=year)[0]
 
 
@@ -119,6 +130,7 @@ def plan_reminders(
     leaving out units reminded of the same thing (``reminder_topic``) within
     ``[notify] reminder_interval_days`` unless ``force``."""
     interval = timedelta(days=settings.notify.reminder_interval_days)
+    remove_leftovers(reminder_folder(settings, report.year))
     letters, recent, no_email = [], [], []
     for status in report.units:
         kind = reminder_kind(status)
@@ -186,7 +198,7 @@ def remind(
     templates: Mapping[str, Path] | None = None,
 ) -> tuple[ReminderPlan, list[Delivery]]:
     """Write the reminders due now and, unless ``dry_run``, send them (each recorded once sent)."""
-    with Ledger.open(settings.ledger_path) as ledger:
+    with RunLock(settings.outbox, settings.limits.lock_wait_seconds), Ledger.open(settings.ledger_path) as ledger:
         plan = plan_reminders(report, settings, ledger, now=now or datetime.now(), force=force, templates=templates)
         deliveries = [] if dry_run else send(list(plan.letters), settings, ledger, year=report.year)
     return plan, deliveries

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from rollup.notify.layout import PICTURE_ID, Document, to_html, to_text
 from rollup.outputs import write_atomically
+from rollup.text import header_text
 
 POLICY = policy.SMTP.clone(refold_source="none")
 # An address that can never be delivered (RFC 2606 reserves .invalid): the .eml files say plainly
@@ -64,11 +65,12 @@ def build_message(
     picture: bytes | None = None,
 ) -> EmailMessage:
     """Plain text with an HTML alternative (showing ``picture``, a PNG, inline where the document
-    places it), and the ``attachments``."""
+    places it), and the ``attachments``. Header values come partly from the roster and the units:
+    cleaned of line breaks first."""
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = subject
-    message["From"] = sender or NO_SENDER
-    message["To"] = ", ".join(recipients) if recipients else NO_RECIPIENTS
+    message["Subject"] = header_text(subject)
+    message["From"] = header_text(sender) if sender else NO_SENDER
+    message["To"] = ", ".join(header_text(r) for r in recipients) if recipients else NO_RECIPIENTS
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(to_text(document))
@@ -80,7 +82,7 @@ def build_message(
     if attachments:
         message.make_mixed()
     for path in attachments:
-        message.attach(attachment(path.name, path.read_bytes()))
+        message.attach(attachment(header_text(path.name), path.read_bytes()))
     return message
 
 

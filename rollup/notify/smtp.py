@@ -45,6 +45,12 @@ def password_for(smtp: SmtpSettings) -> str | None:
     """The password from the environment variable the config names; None when no login is set."""
     if not smtp.username:
         return None
+    if smtp.security == "none" and not smtp.allow_plain_auth:
+        raise MailSetupError(
+            f'配置文件 [smtp] 设置了 security = "none"（不加密）和用户名 {smtp.username}：这样登录会把邮箱密码明文发送到网络上，'
+            '已拒绝发送。请改用 security = "ssl"（465 端口）或 "starttls"（587 端口）；'
+            "确需在内网使用不加密的服务器时，在 [smtp] 中写明 allow_plain_auth = true"
+        )
     password = os.environ.get(smtp.password_env, "")
     if not password:
         raise MailSetupError(

@@ -15,13 +15,14 @@ from openpyxl import Workbook
 from rollup.aggregate import Consolidation
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.forms import Edition, Number
-from rollup.outputs import write_atomically, write_text_atomically
+from rollup.outputs import OutputSet
 from rollup.render.breakdown import comments, contributions, write_sheets
 from rollup.render.detail import SHEET as DETAIL_SHEET
 from rollup.render.detail import write_detail
 from rollup.render.form import Summary, form_workbook, set_footer
 from rollup.render.sheets import CHART_ROWS, frame_sheet, rates_chart
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
+from rollup.text import safe_file_name, sheet_text
 from rollup.validate import Cause
 
 
@@ -36,24 +37,32 @@ def write_outputs(
     result: Consolidation,
     outbox: Path,
     status: StatusReport,
+    staged: OutputSet | None = None,
     *,
     csv_format: str = "zh",
     years: Mapping[int, Mapping[str, Number]] | None = None,
 ) -> Outputs:
-    """Write the workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
-    ``csv_format="codes"`` the machine-readable variant) into outbox/<year>/. ``years``: the
-    region's figures of earlier years (from the ledger), for the year-over-year sheet."""
-    folder = Path(outbox) / str(result.year)
-    stem = f"{result.region}{result.year}年度政府信息公开工作年度报告汇总"
-    data = consolidated_json(result, status)
+    """The workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
+    ``csv_format="codes"`` the machine-readable variant) of ``result``, written into ``staged``
+    (the run's set of outputs, swapped into outbox/<year>/ together), or swapped in as a set of
+    their own. ``years``: the region's figures of earlier years (from the ledger), for the
+    year-over-year sheet."""
+    if staged is None:
+        with OutputSet(Path(outbox) / str(result.year)) as own:
+            return write_outputs(result, outbox, status, own, csv_format=csv_format, years=years)
+    stem = safe_file_name(f"{result.region}{result.year}年度政府信息公开工作年度报告汇总")
+    data = json.dumps(consolidated_json(result, status), ensure_ascii=False, indent=1)
+    workbook = consolidated_workbook(result, status, years or {})
     return Outputs(
-        workbook=write_atomically(folder / f"{stem}.xlsx", consolidated_workbook(result, status, years or {}).save),
-        json=write_text_atomically(folder / "汇总数据.json", json.dumps(data, ensure_ascii=False, indent=1)),
-        csv=write_atomically(
-            folder / "明细数据.csv",
-            lambda tmp: long_frame(result, csv_format).to_csv(tmp, index=False, encoding="utf-8-sig"),
-        ),
+        workbook=staged.write(f"{stem}.xlsx", workbook.save),
+        json=staged.write("汇总数据.json", lambda tmp: tmp.write_text(data, encoding="utf-8")),
+        csv=staged.write("明细数据.csv", lambda tmp: write_csv(long_frame(result, csv_format), tmp)),
     )
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV for Excel (UTF-8 with BOM), no text in it taken for a formula."""
+    frame.map(sheet_text).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
@@ -117,11 +126,6 @@ CSV_FORMATS = ("zh", "codes")
 MARK_WORDS = {"blank": "空白", "not_applicable": "不适用"}
 
 
-def csv_text(value: str) -> str:
-    """Text from a unit's file or the roster as it goes into the CSV (one place to harden it)."""
-    return value
-
-
 def long_frame(result: Consolidation, csv_format: str = "zh") -> pd.DataFrame:
     """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
     not_applicable, or empty for a written number) and note, so a 0 keeps what it was. Headers
@@ -136,10 +140,10 @@ def long_frame(result: Consolidation, csv_format: str = "zh") -> pd.DataFrame:
         for code, value in s.values.items()
     ]
     if csv_format == "codes":
-        codes = [(csv_text(unit), code, value, mark, csv_text(note)) for unit, code, value, mark, note in lines]
+        codes = [(unit, code, value, mark, note) for unit, code, value, mark, note in lines]
         return pd.DataFrame(codes, columns=["unit", "code", "value", "mark", "note"], dtype=object)
     rows = [
-        (csv_text(unit), *_place(edition, code), code, value, MARK_WORDS.get(mark, mark), csv_text(note))
+        (unit, *_place(edition, code), code, value, MARK_WORDS.get(mark, mark), note)
         for unit, code, value, mark, note in lines
     ]
     return pd.DataFrame(rows, columns=["单位", "表", "行", "列", "单元格编码", "数值", "标记", "备注"], dtype=object)
@@ -267,11 +271,6 @@ def summary(result: Consolidation, status: StatusReport) -> Summary:
     )
 
 
-def sheet_text(value: str) -> str:
-    """Text from a unit's file or the roster as it goes into a sheet (one place to harden it)."""
-    return value
-
-
 def checked_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
     """The findings table: first the consolidation's own (the rules its tables break, with the
     units' findings that explain each), then every unit's, with what the office decided (已说明
@@ -367,6 +366,11 @@ def status_frame(result: Consolidation, status: StatusReport) -> pd.DataFrame:
     rows += [file_row("未计入：同一单位的另一份文件", f.file, f.unit, f.why) for f in status.superseded]
     for f in status.unmatched:
         guess = f"是否为：{'、'.join(f.suggestions)}？" if f.suggestions else ""
-        rows.append(file_row("无法匹配单位", f.file, f.unit_text or "", "；".join(x for x in (f.reason, guess) if x)))
+        if f.unreadable:
+            rows.append(file_row("无法读取", f.file, "", f.reason))
+        else:
+            rows.append(
+                file_row("无法匹配单位", f.file, f.unit_text or "", "；".join(x for x in (f.reason, guess) if x))
+            )
     rows += [file_row(f"其他年度（{s.year}）", s.file.name, s.unit or "") for s in result.other_years]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup import codesheet
 from rollup.forms import Block, CellKind, Edition, Table, cell_code
+from rollup.text import sheet_text
 
 COVER_SHEET = "封面"
 EXPLANATION_SHEET = "说明"
@@ -318,7 +319,8 @@ def _paint(
     validations = _validations(ws) if fill_in and any(b.kind for b in boxes) else {}
     for box in boxes:
         cell = ws.cell(box.top, box.left)
-        cell.value = cells.get(box.code or "") if box.role == "input" else box.text  # type: ignore[assignment]
+        value = cells.get(box.code or "") if box.role == "input" else box.text
+        cell.value = sheet_text(value)  # type: ignore[assignment]
         cell.font = _FONTS[box.role]
         cell.alignment = _CENTER if box.role == "label" and box.height > 1 else _ALIGN[box.role]
         if box.role != "title":
@@ -557,8 +559,13 @@ def _explanation_sheet(wb: openpyxl.Workbook, text: str | None, *, fill_in: bool
 
 def _code_sheet(wb: openpyxl.Workbook, rows: list[tuple]) -> None:
     ws = wb.create_sheet(codesheet.SHEET)
-    for line in rows:
-        ws.append([None if v == "" else v for v in line])
+    for number, line in enumerate(rows, start=1):
+        for column, value in enumerate(line, start=1):
+            if value == "":
+                continue
+            cell = ws.cell(number, column, value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # data, as written: a unit's note "=1+1" is text, never a formula
     ws.sheet_state = "hidden"
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rollup.forms import Edition
-from rollup.outputs import write_atomically
+from rollup.outputs import remove_leftovers, write_atomically
 from rollup.render.form import form_workbook
 from rollup.roster import Unit
 from rollup.text import safe_file_name
@@ -17,6 +17,7 @@ def write_templates(edition: Edition, year: int, units: Iterable[Unit], folder: 
     """Write ``<unit name>.xlsx`` for every unit into ``folder``, cover prefilled; return the paths.
     Two names that clean up to the same file name are told apart by the unit's id."""
     folder = Path(folder)
+    remove_leftovers(folder)
     written: list[Path] = []
     for unit in units:
         path = folder / f"{safe_file_name(unit.name)}.xlsx"

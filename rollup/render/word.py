@@ -14,9 +14,10 @@ from typing import Any
 
 from rollup.aggregate import Consolidation
 from rollup.forms import CellKind, Edition, Number, Table, format_number
-from rollup.outputs import write_atomically
+from rollup.outputs import OutputSet, write_atomically
 from rollup.render.draft import draft_paragraphs
 from rollup.render.form import column_widths, layout_table
+from rollup.text import safe_file_name
 
 _FONT = "宋体"
 _PLACEHOLDER = "（请填写。）"
@@ -64,21 +65,16 @@ def write_report(path: Path, edition: Edition, **content: Any) -> Path:
     return write_atomically(Path(path), lambda tmp: document.save(str(tmp)))
 
 
-def write_region_report(result: Consolidation, outbox: Path, *, last: Mapping[str, Number] | None) -> Path:
-    """outbox/<year>/<region><year>年政府信息公开工作年度报告（草稿）.docx: the consolidation as the
-    region's own report, drafts with last year's figures where the ledger knows them."""
+def write_region_report(result: Consolidation, staged: OutputSet, *, last: Mapping[str, Number] | None) -> Path:
+    """<region><year>年政府信息公开工作年度报告（草稿）.docx, staged with the run's other outputs:
+    the consolidation as the region's own report, drafts with last year's figures where the
+    ledger knows them."""
     title = f"{result.region}{result.year}年政府信息公开工作年度报告"
     drafts = draft_paragraphs(
         result.edition, region=result.region, year=result.year, values=result.values, last=last, notes=result.notes
     )
-    return write_report(
-        Path(outbox) / str(result.year) / f"{title}（草稿）.docx",
-        result.edition,
-        title=title,
-        values=result.values,
-        notes=result.notes,
-        drafts=drafts,
-    )
+    document = report_document(result.edition, title=title, values=result.values, notes=result.notes, drafts=drafts)
+    return staged.write(safe_file_name(f"{title}（草稿）.docx"), lambda tmp: document.save(str(tmp)))
 
 
 def cell_words(value: Number | None, note: str | None, kind: CellKind = "count") -> str:
