@@ -138,7 +138,7 @@ def write_sheets(
     frame_sheet(sheet, compared, at=len(headlines) + chart_rows + 3, widths=_WIDTHS, percent=("增减%",), text=text)
 
 
-_WIDTHS = {"表": 10, "行": 26, "列": 12, "构成（单位 数值，从大到小）": 90, "年度": 8}
+_WIDTHS = {"表": 10, "行": 34, "列": 18, "构成（单位 数值，从大到小）": 90, "年度": 8}
 _CHART_ROWS = 15
 
 
