@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from rollup.demo.sample import Derivation, derivations
 from rollup.forms import Edition, Number, edition_for_year
@@ -45,7 +46,7 @@ GENERATOR_VERSION = 1  # bump when the files change, so stale workloads are rege
 MANIFEST = "bench.json"
 
 _UNIT_MARK = "ROLLUPBENCHUNIT"
-_FIRST_MARK = 900_000_001  # placeholder numbers: far beyond any count the sets produce
+_FIRST_MARK = 900_000_001  # placeholder numbers: far beyond any value the generator draws
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -104,10 +105,6 @@ def _xml_number(value: Number) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _xml_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 @dataclass(frozen=True)
 class _Member:
     """One zip member, either fixed bytes or XML text with slots: ``pieces`` alternates
@@ -129,7 +126,6 @@ class Stamp:
     any number of filled submissions are written by replacing placeholders in its XML."""
 
     def __init__(self, edition: Edition, year: int):
-        self.edition = edition
         marks = {code: _FIRST_MARK + i for i, code in enumerate(edition.codes)}
         cover = {
             "unit": _UNIT_MARK,
@@ -167,7 +163,7 @@ class Stamp:
 
     def write(self, path: Path, unit_name: str, values: Mapping[str, Number]) -> Path:
         slots = {code: f"<v>{_xml_number(value)}</v>" for code, value in values.items()}
-        slots[_UNIT_MARK] = f"<t>{_xml_text(unit_name)}</t>"
+        slots[_UNIT_MARK] = f"<t>{escape(unit_name)}</t>"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for member in self._members:
                 archive.writestr(member.info, member.render(slots), compress_type=zipfile.ZIP_DEFLATED)

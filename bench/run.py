@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.work or REPO / "bench" / "work" / f"{args.year}-n{args.n}"
     workload = Workload(folder, args.n, args.year, args.seed)
     folder.mkdir(parents=True, exist_ok=True)
+    described = machine.describe(folder, REPO)  # before the run: the code it runs is the code at start
     load_before, commit_before = machine.load(), machine.commit_latency(folder)
     generation = None
     if args.regenerate or not workload.is_ready():
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": datetime.now().strftime("%Y-%m-%d %H:%M"),
         "files": len(files),
         "runs": args.runs,
-        "machine": machine.describe(folder, REPO),
+        "machine": described,
         "load": {"before": load_before, "after": machine.load()},
         "commit_ms": {"before": commit_before, "after": machine.commit_latency(folder)},
         "note": args.note,
