@@ -88,37 +88,6 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def whole_process(workload: Workload, runs: int) -> dict[str, list[dict]]:
-    """`rollup consolidate` on an empty ledger then unchanged, ``runs`` times; start-up commands."""
-    rollup = process.rollup_command()
-    consolidate = [*rollup, "consolidate", "--config", str(workload.config)]
-    logs = workload.folder / "logs"
-    logs.mkdir(exist_ok=True)
-    first, rerun = [], []
-    for index in range(runs):
-        process.fresh(workload.outbox)
-        for kind, into in (("first", first), ("rerun", rerun)):
-            run = process.measure(consolidate, log=logs / f"consolidate-{kind}-{index + 1}.log")
-            into.append(run.as_dict())
-            say(
-                f"  consolidate, {'empty ledger' if kind == 'first' else 'unchanged'} {index + 1}/{runs}: "
-                f"{run.wall:.2f} s, {run.peak_rss / 1024**2:,.0f} MiB, CPU/wall {run.cpu / run.wall:.2f}"
-            )
-    startup = {
-        "help": [*rollup, "--help"],
-        "check": [*rollup, "check", "--config", str(workload.config), str(workload.files[0])],
-        "python": [sys.executable, "-c", "pass"],
-    }
-    timed = {"first": first, "rerun": rerun}
-    for kind, argv in startup.items():
-        timed[kind] = []
-        for index in range(runs):
-            run = process.measure(argv, log=logs / f"{kind}.log")
-            timed[kind].append(run.as_dict())
-            say(f"  {kind} {index + 1}/{runs}: {run.wall:.2f} s")
-    return timed
-
-
 def _spread(files: list[Path], limit: int | None) -> list[Path]:
     if not limit or limit >= len(files):
         return files
@@ -126,43 +95,94 @@ def _spread(files: list[Path], limit: int | None) -> list[Path]:
     return [files[int(i * step)] for i in range(limit)]
 
 
-def in_process(workload: Workload, args: argparse.Namespace) -> dict:
-    """The stages (empty ledger, then unchanged) and both baselines, run after run, so a busy
-    moment on a shared machine hits them alike."""
-    files = workload.files
-    sheets = [table.sheet for table in edition_for_year(workload.year).tables]
-    naive_files = _spread(files, args.naive_limit)
-    found: dict = {
-        "stages": {"first": [], "rerun": []},
-        "stages_cpu": {"first": [], "rerun": []},
-        "stage_parts": [],
-        "calamine": [],
-        "naive": {"runs": [], "files": len(naive_files), "total": 0.0},
-    }
-    for index in range(args.runs):
-        process.fresh(workload.outbox)
+def _ledger_words(kind: str) -> str:
+    return "empty ledger" if kind == "first" else "unchanged"
+
+
+class Measurements:
+    """Everything measured on one workload. Each round runs every measurement once, one after
+    the other (the command, the stages, both baselines), so a busy moment on a shared machine
+    weighs on all of them alike; medians are taken over the rounds."""
+
+    def __init__(self, workload: Workload, args: argparse.Namespace):
+        self.workload, self.args = workload, args
+        self.rollup = process.rollup_command()
+        self.logs = workload.folder / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.naive_files = _spread(workload.files, args.naive_limit)
+        self.found: dict = {
+            "process": {kind: [] for kind in ("first", "rerun", "help", "check", "python")},
+            "stages": {"first": [], "rerun": []},
+            "stages_cpu": {"first": [], "rerun": []},
+            "stage_parts": [],
+            "calamine": [],
+            "naive": {"runs": [], "files": len(self.naive_files), "total": 0.0},
+        }
+
+    def round(self, index: int) -> None:
+        runs = self.args.runs
+        process.fresh(self.workload.outbox)
         for kind in ("first", "rerun"):
-            gc.collect()
-            run = stages.run_stages(workload.config)
-            found["stages"][kind].append(run.seconds)
-            found["stages_cpu"][kind].append(run.cpu)
-            if kind == "first":
-                found["stage_parts"].append(run.parts)
-                found["checksum"], found["findings"] = run.grand_total, run.findings
+            argv = [*self.rollup, "consolidate", "--config", str(self.workload.config)]
+            run = process.measure(argv, log=self.logs / f"consolidate-{kind}-{index + 1}.log")
+            self.found["process"][kind].append(run.as_dict())
             say(
-                f"  stages, {'empty ledger' if kind == 'first' else 'unchanged'} {index + 1}/{args.runs}: "
-                f"{run.total:.2f} s (read + validate {run.seconds['read'] + run.seconds['validate']:.2f} s)"
+                f"  rollup consolidate, {_ledger_words(kind)} {index + 1}/{runs}: {run.wall:.2f} s, "
+                f"{run.peak_rss / 1024**2:,.0f} MiB, CPU/wall {run.cpu / run.wall:.2f}"
             )
-        calamine = baselines.calamine_bare(files)
-        found["calamine"].append(calamine.as_dict())
-        say(f"  calamine bare read {index + 1}/{args.runs}: {calamine.wall:.2f} s")
-        if index < (args.runs if args.naive_runs is None else args.naive_runs):
-            naive, total = baselines.naive_pandas(naive_files, sheets)
-            found["naive"]["runs"].append(naive.as_dict())
-            found["naive"]["total"] = total
-            say(f"  naive pandas loop {index + 1} ({len(naive_files):,} files): {naive.wall:.2f} s")
-    found["naive"]["expected"] = baselines.rollup_sum(naive_files)
-    return found
+        if index == 0:
+            self.found["outputs"] = output_sizes(self.workload)
+        process.fresh(self.workload.outbox)
+        for kind in ("first", "rerun"):
+            self.stages(kind, index)
+        self.baselines(index)
+
+    def stages(self, kind: str, index: int) -> None:
+        gc.collect()
+        run = stages.run_stages(self.workload.config)
+        self.found["stages"][kind].append(run.seconds)
+        self.found["stages_cpu"][kind].append(run.cpu)
+        if kind == "first":
+            self.found["stage_parts"].append(run.parts)
+            self.found["checksum"], self.found["findings"] = run.grand_total, run.findings
+        read = run.seconds["read"] + run.seconds["validate"]
+        say(
+            f"  stages, {_ledger_words(kind)} {index + 1}/{self.args.runs}: {run.total:.2f} s (read + validate {read:.2f} s)"
+        )
+
+    def baselines(self, index: int) -> None:
+        calamine = baselines.calamine_bare(self.workload.files)
+        self.found["calamine"].append(calamine.as_dict())
+        say(f"  calamine bare read {index + 1}/{self.args.runs}: {calamine.wall:.2f} s")
+        if index < (self.args.runs if self.args.naive_runs is None else self.args.naive_runs):
+            sheets = [table.sheet for table in edition_for_year(self.workload.year).tables]
+            naive, total = baselines.naive_pandas(self.naive_files, sheets)
+            self.found["naive"]["runs"].append(naive.as_dict())
+            self.found["naive"]["total"] = total
+            say(f"  naive pandas loop {index + 1} ({len(self.naive_files):,} files): {naive.wall:.2f} s")
+
+    def startup(self) -> None:
+        """The commands whose whole cost is start-up: help, checking one file, the interpreter."""
+        commands = {
+            "help": [*self.rollup, "--help"],
+            "check": [*self.rollup, "check", "--config", str(self.workload.config), str(self.workload.files[0])],
+            "python": [sys.executable, "-c", "pass"],
+        }
+        for index in range(self.args.runs):
+            for kind, argv in commands.items():
+                run = process.measure(argv, log=self.logs / f"{kind}.log")
+                self.found["process"][kind].append(run.as_dict())
+            say(
+                f"  start-up {index + 1}/{self.args.runs}: "
+                + ", ".join(f"{kind} {self.found['process'][kind][-1]['wall']:.2f} s" for kind in commands)
+            )
+
+    def all(self) -> dict:
+        for index in range(self.args.runs):
+            self.round(index)
+        self.startup()
+        self.found["naive"]["expected"] = baselines.rollup_sum(self.naive_files)
+        return self.found
 
 
 def output_sizes(workload: Workload) -> dict[str, int]:
@@ -202,11 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"rollup consolidate --config {workload.config}")
         return 0
     files = workload.files
-    say("whole process:")
-    timed = whole_process(workload, args.runs)
-    outputs = output_sizes(workload)
-    say("in-process:")
-    inner = in_process(workload, args)
+    measured = Measurements(workload, args).all()
     result = {
         "n": args.n,
         "year": args.year,
@@ -220,11 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         "note": args.note,
         "generation_s": generation,
         "inbox_bytes": sum(p.stat().st_size for p in files),
-        "process": timed,
         "stage_names": list(stages.STAGES),
         "parts": stages.PARTS,
-        "outputs": outputs,
-        **inner,
+        **measured,
     }
     say("")
     say("\n".join(report.section(result)))
