@@ -1,0 +1,62 @@
+"""The benchmark's generator stays honest: the files it writes are valid, distinct submissions
+that rollup reads with no finding, for every edition. (The benchmark's times are not tested.)"""
+
+import hashlib
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from rollup.config import load_settings
+from rollup.forms import edition_for_year
+from rollup.ingest import read_submission
+from rollup.pipeline import expected_roster, track
+from rollup.validate import validate
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # bench/ is a folder of the repository, not part of the package
+
+from bench import stages  # noqa: E402
+from bench.generate import Workload, generate  # noqa: E402
+
+N = 5
+
+
+@pytest.fixture(scope="module", params=[2019, 2025], ids=["2019 edition", "2021 edition"])
+def workload(request, tmp_path_factory) -> Workload:
+    return generate(tmp_path_factory.mktemp(f"bench{request.param}"), N, year=request.param)
+
+
+def test_n_distinct_files_that_rollup_reads_with_no_finding(workload):
+    settings = load_settings(workload.config)
+    roster = expected_roster(settings, workload.year)
+    submissions = [validate(read_submission(p), roster=roster, year=workload.year) for p in workload.files]
+    assert len(submissions) == N == len(roster)
+    assert [s.findings for s in submissions] == [()] * N
+    assert {s.unit_id for s in submissions} == {u.id for u in roster}
+    assert {s.edition for s in submissions} == {edition_for_year(workload.year).edition}
+    assert all(len(s.values) == len(edition_for_year(workload.year).codes) for s in submissions)
+    assert len({hashlib.sha256(p.read_bytes()).digest() for p in workload.files}) == N
+    assert len({tuple(s.values.values()) for s in submissions}) == N
+
+
+def test_every_unit_counts_on_time_in_a_consolidation(workload):
+    tracked = track(load_settings(workload.config))
+    assert len(tracked.consolidation.counted) == N
+    assert tracked.consolidation.findings == []
+    assert {str(u.standing) for u in tracked.status.units} == {"按时报送"}
+    deadline = datetime(workload.year + 1, 1, 31)
+    assert all(datetime.fromtimestamp(p.stat().st_mtime) < deadline for p in workload.files)
+
+
+def test_a_workload_is_recognised_for_reuse_only_when_it_is_the_same(workload):
+    assert workload.is_ready()
+    assert not Workload(workload.folder, N + 1, workload.year, workload.seed).is_ready()
+    assert not Workload(workload.folder, N, workload.year, workload.seed + 1).is_ready()
+
+
+def test_the_stage_timer_still_calls_the_pipeline_as_it_is(workload):
+    run = stages.run_stages(workload.config)
+    assert list(run.seconds) == list(stages.STAGES)
+    assert (run.files, run.counted, run.findings) == (N, N, 0)
