@@ -12,10 +12,14 @@ version i to i + 1 and every pending migration is applied when the ledger is ope
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import sqlite3
+import zlib
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -133,8 +137,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (year, code)
     );
     """,
+    # 6: what each inbox file said when it was last read, by its path, size and modification time
+    # and by the reader that read it, so that a re-run reads only new or changed files; and a
+    # digest of each version's stored reading, so that an unchanged one is not written again
+    """
+    CREATE TABLE readings (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reader TEXT NOT NULL,
+        submissions BLOB NOT NULL
+    );
+    ALTER TABLE submissions ADD COLUMN reading TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A submission to record: the key its content is known by, its size, and when it came."""
+
+    submission: Submission
+    sha256: str
+    size: int
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What tells a file changed without opening it: its size and modification time."""
+
+    size: int
+    mtime_ns: int
 
 
 @dataclass(frozen=True)
@@ -229,58 +264,73 @@ class Ledger:
     # --- submissions ---------------------------------------------------------------------------
 
     def record(self, submission: Submission, *, sha256: str, size: int, receipt: Receipt, seen_at: datetime) -> Version:
-        """Record what a file says. New content is stored with ``receipt``; known content keeps
-        its received time (unless the receipt comes from the receipts file) and has its
-        reading (unit, findings, values) refreshed, since the roster or the rules may have changed."""
+        """Record what one file says (see ``record_all``)."""
+        return self.record_all([Arrival(submission, sha256, size, receipt)], seen_at=seen_at)[sha256]
+
+    def record_all(self, arrivals: Iterable[Arrival], *, seen_at: datetime) -> dict[str, Version]:
+        """Record what files say, all in one transaction; the ledger's version of each, by
+        content key. New content is stored with its receipt; known content keeps its received
+        time (unless the receipt comes from the receipts file) and has its reading (unit,
+        findings, values) refreshed where it changed, since the roster or the rules may have."""
+        ids = {}
         with self._db:
-            reading = {
-                "year": submission.year,
-                "unit_id": submission.unit_id,
-                "unit_text": submission.unit,
-                "edition": submission.edition,
-                "explanation": submission.explanation,
-            }
-            # One statement, atomic against another process recording the same content at the
-            # same moment: the first one's row (and received time) stands.
-            self._db.execute(
-                "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
-                " year, unit_id, unit_text, edition, explanation)"
-                " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
-                " :year, :unit_id, :unit_text, :edition, :explanation)"
-                " ON CONFLICT (sha256) DO NOTHING",
-                {
-                    "sha256": sha256,
-                    "size": size,
-                    "file_name": submission.file.name,
-                    "received_at": _iso(receipt.at),
-                    "received_from": receipt.source,
-                    "first_seen": _iso(seen_at),
-                    **reading,
-                },
-            )
-            row = self._db.execute(
-                "SELECT id, received_at, received_from FROM submissions WHERE sha256 = ?", (sha256,)
-            ).fetchone()
-            version_id = row["id"]
+            for arrival in arrivals:
+                ids[arrival.sha256] = self._record(arrival, seen_at)
+        versions = {v.id: v for v in self._versions_of(list(ids.values()))}
+        return {sha256: versions[version_id] for sha256, version_id in ids.items()}
+
+    def _record(self, arrival: Arrival, seen_at: datetime) -> int:
+        submission, receipt = arrival.submission, arrival.receipt
+        reading = {
+            "year": submission.year,
+            "unit_id": submission.unit_id,
+            "unit_text": submission.unit,
+            "edition": submission.edition,
+            "explanation": submission.explanation,
+            "reading": _digest(submission),
+        }
+        # One statement, atomic against another process recording the same content at the
+        # same moment: the first one's row (and received time) stands.
+        self._db.execute(
+            "INSERT INTO submissions (sha256, size, file_name, received_at, received_from, first_seen,"
+            " year, unit_id, unit_text, edition, explanation)"
+            " VALUES (:sha256, :size, :file_name, :received_at, :received_from, :first_seen,"
+            " :year, :unit_id, :unit_text, :edition, :explanation)"
+            " ON CONFLICT (sha256) DO NOTHING",
+            {
+                "sha256": arrival.sha256,
+                "size": arrival.size,
+                "file_name": submission.file.name,
+                "received_at": _iso(receipt.at),
+                "received_from": receipt.source,
+                "first_seen": _iso(seen_at),
+                **reading,
+            },
+        )
+        row = self._db.execute(
+            "SELECT id, received_at, received_from, reading FROM submissions WHERE sha256 = ?", (arrival.sha256,)
+        ).fetchone()
+        version_id = int(row["id"])
+        if row["reading"] != reading["reading"]:
             self._db.execute(
                 "UPDATE submissions SET year = :year, unit_id = :unit_id, unit_text = :unit_text,"
-                " edition = :edition, explanation = :explanation WHERE id = :id",
+                " edition = :edition, explanation = :explanation, reading = :reading WHERE id = :id",
                 {**reading, "id": version_id},
             )
-            if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
-                _iso(receipt.at),
-                "receipts",
-            ):
-                self._db.execute(
-                    "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
-                    (_iso(receipt.at), version_id),
-                )
-            self._db.execute(
-                "INSERT OR IGNORE INTO file_names (submission_id, file_name, first_seen) VALUES (?, ?, ?)",
-                (version_id, submission.file.name, _iso(seen_at)),
-            )
             self._store_reading(version_id, submission)
-        return self.version(version_id)
+        if receipt.source == "receipts" and (row["received_at"], row["received_from"]) != (
+            _iso(receipt.at),
+            "receipts",
+        ):
+            self._db.execute(
+                "UPDATE submissions SET received_at = ?, received_from = 'receipts' WHERE id = ?",
+                (_iso(receipt.at), version_id),
+            )
+        self._db.execute(
+            "INSERT OR IGNORE INTO file_names (submission_id, file_name, first_seen) VALUES (?, ?, ?)",
+            (version_id, submission.file.name, _iso(seen_at)),
+        )
+        return version_id
 
     def _store_reading(self, version_id: int, submission: Submission) -> None:
         self._db.execute("DELETE FROM texts WHERE submission_id = ?", (version_id,))
@@ -328,6 +378,13 @@ class Ledger:
 
     def _versions(self, where: str, params: tuple[object, ...]) -> list[Version]:
         rows = self._db.execute(f"SELECT * FROM submissions WHERE {where} ORDER BY received_at, id", params).fetchall()
+        return self._as_versions(rows)
+
+    def _versions_of(self, version_ids: list[int]) -> list[Version]:
+        rows = self._joined(version_ids, "SELECT submissions.* FROM submissions JOIN wanted USING (id)")
+        return self._as_versions(rows)
+
+    def _as_versions(self, rows: list[sqlite3.Row]) -> list[Version]:
         findings = self._findings([row["id"] for row in rows])
         return [
             Version(
@@ -433,6 +490,40 @@ class Ledger:
             self._db.execute("DELETE FROM wanted")
             self._db.executemany("INSERT INTO wanted (id) VALUES (?)", [(i,) for i in version_ids])
             return self._db.execute(query).fetchall()
+
+    # --- readings ------------------------------------------------------------------------------
+
+    def readings(self, files: Mapping[Path, FileState], reader: str) -> dict[Path, list[Submission]]:
+        """What each of ``files`` said when ``reader`` last read it, for those whose size and
+        modification time have not changed since."""
+        found = {}
+        for row in self._db.execute("SELECT path, size, mtime_ns, reader, submissions FROM readings"):
+            path = Path(row["path"])
+            if files.get(path) == FileState(row["size"], row["mtime_ns"]) and row["reader"] == reader:
+                records = json.loads(zlib.decompress(row["submissions"]))
+                found[path] = [Submission.from_record(record) for record in records]
+        return found
+
+    def keep_readings(
+        self, read: Mapping[Path, tuple[FileState, list[Submission]]], reader: str, *, present: Iterable[Path]
+    ) -> None:
+        """Remember what each file of ``read`` said, and forget files that are gone (neither
+        ``present`` nor on disk: another year's files stay remembered for that year's run)."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO readings (path, size, mtime_ns, reader, submissions) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (str(path), state.size, state.mtime_ns, reader, _packed(submissions))
+                    for path, (state, submissions) in read.items()
+                ],
+            )
+            kept = {str(path) for path in present} | {str(path) for path in read}
+            gone = [
+                (path,)
+                for (path,) in self._db.execute("SELECT path FROM readings")
+                if path not in kept and not os.path.lexists(path)
+            ]
+            self._db.executemany("DELETE FROM readings WHERE path = ?", gone)
 
     # --- runs ----------------------------------------------------------------------------------
 
@@ -564,6 +655,29 @@ def migrate(db: sqlite3.Connection) -> int:
         # executescript commits first; the version bump rides in the same script
         db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
     return SCHEMA_VERSION
+
+
+def _digest(submission: Submission) -> str:
+    """A digest of everything ``record`` stores of a reading: equal digests, nothing to write."""
+    stored = [
+        submission.year,
+        submission.unit_id,
+        submission.unit,
+        submission.edition,
+        submission.explanation,
+        submission.values,
+        submission.notes,
+        submission.text,
+        [
+            (f.rule, f.severity, f.table, f.row, f.column, f.source, f.expected, f.actual, f.message)
+            for f in submission.findings
+        ],
+    ]
+    return hashlib.sha256(json.dumps(stored, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _packed(submissions: list[Submission]) -> bytes:
+    return zlib.compress(json.dumps([s.record() for s in submissions], ensure_ascii=False).encode(), 1)
 
 
 def _storable(value: Number | None) -> Number | None:

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rollup.findings import Finding
+from rollup.findings import Finding, Severity
 from rollup.forms import Number
 
 
@@ -85,6 +85,22 @@ class Submission:
 
     def with_findings(self, findings: Iterable[Finding]) -> Submission:
         return replace(self, findings=self.findings + tuple(findings))
+
+    def record(self) -> dict[str, Any]:
+        """The submission as plain JSON-ready data (what the ledger keeps of a reading)."""
+        return asdict(self) | {"file": str(self.file)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Submission:
+        """The submission ``record`` describes (the inverse of ``record``)."""
+        return cls(
+            **record
+            | {
+                "file": Path(record["file"]),
+                "findings": tuple(Finding(**f | {"severity": Severity(f["severity"])}) for f in record["findings"]),
+                "constituents": tuple(Constituent(**c) for c in record["constituents"]),
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +18,8 @@ from rollup.aggregate import Consolidation, consolidate
 from rollup.config import ConfigError, Limits, Settings
 from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year, editions
-from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, read_files
-from rollup.ledger import Ledger, Run, Version
+from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, kept_reading, read_files, reader_identity
+from rollup.ledger import Arrival, FileState, Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
 from rollup.outputs import OutputSet, one_run_at_a_time
@@ -34,10 +34,16 @@ from rollup.validate import LastYear, validate
 from rollup.versions import HistoryEntry, history
 
 Progress = Callable[[list[Path]], Iterable[Path]]
+# Times a stage of the main job: ``with clock("read"): ...`` (the benchmark passes one).
+Clock = Callable[[str], AbstractContextManager[object]]
 
 
 def _no_progress(paths: list[Path]) -> Iterable[Path]:
     return paths
+
+
+def _untimed(stage: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 # --- the inbox ---------------------------------------------------------------------------------
@@ -79,14 +85,27 @@ def _walk(folder: Path) -> Iterator[Path]:
 def inbox_state(inbox: Path, year: int) -> str:
     """A digest of the year's inbox files (names, sizes, modification times): equal digests mean
     nothing was added, removed or changed, without reading a single file."""
-    digest = hashlib.sha256()
     flat, dated = inbox_files(inbox, year)
-    for path in flat + dated:
+    return _state_digest(inbox, file_states(flat + dated))
+
+
+def file_states(paths: Iterable[Path]) -> dict[Path, FileState]:
+    """Each file's size and modification time, without opening it (a file gone since it was
+    listed has none)."""
+    found = {}
+    for path in paths:
         try:
             stat = path.lstat()
         except OSError:
-            continue  # gone since it was listed
-        digest.update(f"{path.relative_to(inbox).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            continue
+        found[path] = FileState(stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _state_digest(inbox: Path, states: Mapping[Path, FileState]) -> str:
+    digest = hashlib.sha256()
+    for path, state in states.items():
+        digest.update(f"{path.relative_to(inbox).as_posix()}\0{state.size}\0{state.mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -138,28 +157,64 @@ def check_files(
     return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
 
 
+@dataclass(frozen=True)
+class Inbox:
+    """What the year's run found in the inbox: every submission, validated (``current``), the
+    flat files that say another year (left for that year's run), and a digest of the files."""
+
+    current: list[Submission]
+    elsewhere: list[Submission]
+    state: str
+
+
 def read_inbox(
     settings: Settings,
     year: int,
     roster: Roster,
+    *,
+    ledger: Ledger | None = None,
     progress: Progress = _no_progress,
     last_year: Mapping[str, LastYear] | None = None,
-) -> tuple[list[Submission], list[Submission]]:
+    clock: Clock = _untimed,
+) -> Inbox:
     """Every submission in the inbox for ``year``, validated against the whole ``roster`` (a
     unit not expected that year is told apart from one not on the roster at all) and against each
-    unit's report of the year before where ``last_year`` has it, and the flat files that say
-    another year (left for that year's run)."""
-    flat, dated = inbox_files(settings.inbox, year)
-    read = read_files(flat + dated, settings.limits, progress=progress)
-    in_flat = set(flat)
-    current, elsewhere = [], []
-    for path, submissions in read.items():
-        for s in submissions:
-            if path in in_flat and s.year is not None and s.year != year:
-                elsewhere.append(s)
-            else:
-                current.append(validate(s, roster=roster, year=year, last_year=last_year))
-    return current, elsewhere
+    unit's report of the year before where ``last_year`` has it. With a ``ledger``, only files
+    new or changed since its last reading are read."""
+    with clock("discover"):
+        flat, dated = inbox_files(settings.inbox, year)
+        states = file_states(flat + dated)
+    with clock("read"):
+        read = _read_changed(flat + dated, states, settings.limits, ledger, progress)
+    with clock("validate"):
+        in_flat = set(flat)
+        current, elsewhere = [], []
+        for path, submissions in read.items():
+            for s in submissions:
+                if path in in_flat and s.year is not None and s.year != year:
+                    elsewhere.append(s)
+                else:
+                    current.append(validate(s, roster=roster, year=year, last_year=last_year))
+    return Inbox(current, elsewhere, _state_digest(settings.inbox, states))
+
+
+def _read_changed(
+    paths: list[Path], states: Mapping[Path, FileState], limits: Limits, ledger: Ledger | None, progress: Progress
+) -> dict[Path, list[Submission]]:
+    """Every file's submissions, in the order of ``paths``: what the ledger kept of a file
+    unchanged since it was read (same size and modification time, same reader), the rest read
+    now and kept for the next run."""
+    if ledger is None:
+        return read_files(paths, limits, progress=progress)
+    reader = reader_identity(limits)
+    kept = ledger.readings(states, reader)
+    read = read_files([p for p in paths if p not in kept], limits, progress=progress)
+    ledger.keep_readings(
+        {p: (states[p], found) for p, found in read.items() if p in states and kept_reading(found)},
+        reader,
+        present=paths,
+    )
+    return {p: kept[p] if p in kept else read[p] for p in paths}
 
 
 def last_year_reports(ledger: Ledger, year: int) -> dict[str, LastYear]:
@@ -202,6 +257,7 @@ def run(
     exclude_invalid: bool = False,
     progress: Progress = _no_progress,
     csv_format: str = "zh",
+    clock: Clock = _untimed,
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
     workbook, JSON and CSV (``csv_format``: zh or codes), the region's report drafted in Word and
@@ -209,15 +265,26 @@ def run(
     year = year or settings.year
     with workspace(settings, year):
         tracked = track(
-            settings, year, as_of=as_of, received_at=received_at, exclude_invalid=exclude_invalid, progress=progress
+            settings,
+            year,
+            as_of=as_of,
+            received_at=received_at,
+            exclude_invalid=exclude_invalid,
+            progress=progress,
+            clock=clock,
         )
         result = tracked.consolidation
         with Ledger.open(settings.ledger_path) as ledger:
             years = ledger.city_years()
         with OutputSet(settings.outbox / str(year)) as staged:
-            outputs = write_outputs(result, settings.outbox, tracked.status, staged, csv_format=csv_format, years=years)
-            report = write_region_report(result, staged, last=years.get(result.year - 1))
-            gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
+            with clock("outputs"):
+                outputs = write_outputs(
+                    result, settings.outbox, tracked.status, staged, csv_format=csv_format, years=years
+                )
+            with clock("Word report"):
+                report = write_region_report(result, staged, last=years.get(result.year - 1))
+            with clock("gaps email"):
+                gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
     return Result(result, tracked.status, outputs, gaps, report)
 
 
@@ -229,6 +296,7 @@ def track(
     received_at: datetime | None = None,
     exclude_invalid: bool = False,
     progress: Progress = _no_progress,
+    clock: Clock = _untimed,
 ) -> Tracked:
     """Record every submission in the inbox in the ledger (received time fixed on first sight),
     consolidate the newest version of each unit received by ``as_of`` (default: the config's
@@ -240,42 +308,63 @@ def track(
     roster = expected_roster(settings, year, everyone)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
     with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
-        state = inbox_state(settings.inbox, year)
         last_year = last_year_reports(ledger, year)
-        current, other_years = read_inbox(settings, year, everyone, progress, last_year)
-        recorded = _record_all(ledger, current + other_years, settings.inbox, receipts, received_at)
-        # a file that could not be recorded (not a file, changed while read) is shown, not dated
-        arrived = [s for s in current if s.file not in recorded or recorded[s.file].received_at.date() <= as_of]
-        unique, copies = _one_file_per_content(arrived, recorded)
-        result = consolidate(
-            unique,
-            roster,
-            edition_for_year(year),
-            year,
-            exclude_invalid=exclude_invalid,
-            newest=lambda s: recorded[s.file].order,
-        )
-        result = replace(result, other_years=tuple(other_years))
-        result = _flag_outliers(result, ledger, settings)
-        result = _flag_reuse(result, ledger, settings)
+        inbox = read_inbox(settings, year, everyone, ledger=ledger, progress=progress, last_year=last_year, clock=clock)
+        with clock("ledger"):
+            recorded = _record_all(ledger, inbox.current + inbox.elsewhere, settings.inbox, receipts, received_at)
+        with clock("aggregate"):
+            # a file that could not be recorded (not a file, changed while read) is shown, not dated
+            arrived = [
+                s for s in inbox.current if s.file not in recorded or recorded[s.file].received_at.date() <= as_of
+            ]
+            unique, copies = _one_file_per_content(arrived, recorded)
+            result = consolidate(
+                unique,
+                roster,
+                edition_for_year(year),
+                year,
+                exclude_invalid=exclude_invalid,
+                newest=lambda s: recorded[s.file].order,
+            )
+            result = replace(result, other_years=tuple(inbox.elsewhere))
+        with clock("outliers and text reuse"):
+            result = _flag_outliers(result, ledger, settings)
+            result = _flag_reuse(result, ledger, settings)
         counted = {r.unit.id: recorded[r.submission.file] for r in result.units if r.submission is not None}
-        versions: dict[str, list[Version]] = {}
-        for version in ledger.versions(year):
-            versions.setdefault(version.unit_id or "", []).append(version)
-        report = status_report(
-            result,
-            roster,
-            deadline=settings.deadline(year),
-            as_of=as_of,
-            versions=versions,
-            counted=counted,
-            acceptances=ledger.acceptances(year),
-            copies=copies,
-            last_year=_last_city(ledger, year),
-        )
-        counted_ids = {unit_id: version.id for unit_id, version in counted.items()}
-        ledger.record_run(Run(year, datetime.now(), as_of, state, counted_ids, result.values))
+        with clock("status"):
+            report = _standing(result, roster, ledger, settings, as_of, counted, copies)
+        with clock("ledger"):
+            ids = {unit_id: version.id for unit_id, version in counted.items()}
+            ledger.record_run(Run(year, datetime.now(), as_of, inbox.state, ids, result.values))
     return Tracked(result, report)
+
+
+def _standing(
+    result: Consolidation,
+    roster: Roster,
+    ledger: Ledger,
+    settings: Settings,
+    as_of: date,
+    counted: dict[str, Version],
+    copies: list[tuple[str, Submission]],
+) -> StatusReport:
+    """Where every expected unit stands after ``result`` (``counted``: the version that counted
+    for each unit, by unit id)."""
+    year = result.year
+    versions: dict[str, list[Version]] = {}
+    for version in ledger.versions(year):
+        versions.setdefault(version.unit_id or "", []).append(version)
+    return status_report(
+        result,
+        roster,
+        deadline=settings.deadline(year),
+        as_of=as_of,
+        versions=versions,
+        counted=counted,
+        acceptances=ledger.acceptances(year),
+        copies=copies,
+        last_year=_last_city(ledger, year),
+    )
 
 
 def _last_city(ledger: Ledger, year: int) -> LastYear | None:
@@ -354,17 +443,14 @@ def _record_all(
     receipts: Mapping[str, datetime],
     given: datetime | None,
 ) -> dict[Path, Version]:
-    """Record every submission of a run; the ledger's version of each file."""
-    seen_at = datetime.now()
-    recorded = {}
-    for submission in submissions:
-        if submission.sha256 is None:
-            continue  # nothing that may be recorded was read
-        receipt = receipt_for(submission.file, inbox, submission.modified, receipts=receipts, given=given)
-        recorded[submission.file] = ledger.record(
-            submission, sha256=submission.sha256, size=submission.size or 0, receipt=receipt, seen_at=seen_at
-        )
-    return recorded
+    """Record every submission of a run, in one transaction; the ledger's version of each file."""
+    arrivals = [
+        Arrival(s, s.sha256, s.size or 0, receipt_for(s.file, inbox, s.modified, receipts=receipts, given=given))
+        for s in submissions
+        if s.sha256 is not None  # else nothing that may be recorded was read
+    ]
+    versions = ledger.record_all(arrivals, seen_at=datetime.now())
+    return {a.submission.file: versions[a.sha256] for a in arrivals}
 
 
 def _one_file_per_content(
@@ -411,6 +497,7 @@ def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progr
         one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds),
         Ledger.open(settings.ledger_path) as ledger,
     ):
+        arrivals = []
         for file in (s for found in read.values() for s in found):
             for key, submission in _reports_in(file, settings.region):
                 if submission.year is not None:
@@ -419,8 +506,9 @@ def import_history(settings: Settings, paths: Iterable[Path], *, progress: Progr
                     refused.append(submission)
                     continue
                 receipt = Receipt(datetime.fromtimestamp(submission.modified), "import")
-                ledger.record(submission, sha256=key, size=file.size or 0, receipt=receipt, seen_at=datetime.now())
+                arrivals.append(Arrival(submission, key, file.size or 0, receipt))
                 recorded.setdefault(submission.year, []).append(submission)
+        ledger.record_all(arrivals, seen_at=datetime.now())
     return Imported(dict(sorted(recorded.items())), refused)
 
 

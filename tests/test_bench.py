@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rollup.config import load_settings
+from rollup.findings import Severity
 from rollup.forms import edition_for_year
 from rollup.ingest import read_submission
 from rollup.pipeline import expected_roster, track
@@ -44,7 +45,8 @@ def test_n_distinct_files_that_rollup_reads_with_no_finding(workload):
 def test_every_unit_counts_on_time_in_a_consolidation(workload):
     tracked = track(load_settings(workload.config))
     assert len(tracked.consolidation.counted) == N
-    assert tracked.consolidation.findings == []
+    # nothing to correct (where the form had a year before, its absence is said: info)
+    assert {f.severity for f in tracked.consolidation.findings} <= {Severity.INFO}
     assert {str(u.standing) for u in tracked.status.units} == {"按时报送"}
     deadline = datetime(workload.year + 1, 1, 31)
     assert all(datetime.fromtimestamp(p.stat().st_mtime) < deadline for p in workload.files)
@@ -59,4 +61,6 @@ def test_a_workload_is_recognised_for_reuse_only_when_it_is_the_same(workload):
 def test_the_stage_timer_still_calls_the_pipeline_as_it_is(workload):
     run = stages.run_stages(workload.config)
     assert list(run.seconds) == list(stages.STAGES)
-    assert (run.files, run.counted, run.findings) == (N, N, 0)
+    assert all(run.seconds[stage] > 0 for stage in stages.STAGES)  # the pipeline entered each one
+    assert (run.files, run.counted) == (N, N)
+    assert run.findings in (0, N)  # no_last_year once a unit, where the form had a year before

@@ -6,7 +6,9 @@ finding in a clerk's words (``failures``). The run goes on whatever a file holds
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 from rollup.config import Limits
@@ -15,7 +17,15 @@ from rollup.ingest.isolation import Reader, pool_for
 from rollup.ingest.reading import unsupported
 from rollup.model import Submission
 
-__all__ = ["SUBMISSION_SUFFIXES", "entry_kind", "is_candidate", "read_files", "read_submission"]
+__all__ = [
+    "SUBMISSION_SUFFIXES",
+    "entry_kind",
+    "is_candidate",
+    "kept_reading",
+    "read_files",
+    "read_submission",
+    "reader_identity",
+]
 
 Progress = Callable[[list[Path]], Iterable[Path]]
 
@@ -101,6 +111,33 @@ def _take(path: Path, limits: Limits) -> list[Taken] | Submission:
     if isinstance(whole, Submission) or path.suffix.lower() != ".zip":
         return whole if isinstance(whole, Submission) else [whole]
     return unpack(whole, limits)
+
+
+def reader_identity(limits: Limits) -> str:
+    """What decides how a file reads, besides its bytes: this rollup's code and form specs, and
+    the limits. A reading made by another rollup, or under other limits, is read again."""
+    return hashlib.sha256(f"{_package_digest()}:{limits.model_dump_json()}".encode()).hexdigest()
+
+
+@cache
+def _package_digest() -> str:
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# A reading that may turn out otherwise on another try with the same bytes (a busy machine, or
+# LibreOffice installed since): never kept.
+PASSING_FAILURES = frozenset({"reader_timeout", "reader_crashed", "needs_conversion"})
+
+
+def kept_reading(submissions: list[Submission]) -> bool:
+    """Whether a file's reading may be kept for the next run: every submission was read from
+    bytes it is keyed on, and no failure came from the moment rather than from the file."""
+    return all(s.sha256 is not None and not any(f.rule in PASSING_FAILURES for f in s.findings) for s in submissions)
 
 
 # What Windows, macOS and office programs leave beside the files a clerk saves.

@@ -1,0 +1,123 @@
+"""Re-runs read only what changed: the ledger keeps what each inbox file said (by path, size and
+modification time, and the reader that read it), and a run reads only new or changed files; its
+outputs are the same as a clean run's."""
+
+import json
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import settings_for
+
+from rollup import pipeline
+from rollup.ingest import read_files
+
+AS_OF, RECEIVED = date(2020, 2, 1), datetime(2020, 1, 20)
+
+
+@pytest.fixture
+def inbox(tmp_path, all_74) -> Path:
+    folder = tmp_path / "inbox"
+    shutil.copytree(all_74, folder)
+    (folder / "损坏的文件.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[list[Path]]:
+    """The files each call of the pipeline's reader was given."""
+    calls: list[list[Path]] = []
+
+    def counted(paths, *args, **kwargs):
+        calls.append(list(paths))
+        return read_files(paths, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_files", counted)
+    return calls
+
+
+def consolidate(settings) -> pipeline.Result:
+    return pipeline.run(settings, as_of=AS_OF, received_at=RECEIVED)
+
+
+def test_an_unchanged_rerun_reads_no_file(tmp_path, inbox, reads):
+    settings = settings_for(tmp_path, inbox)
+    first = consolidate(settings)
+    again = consolidate(settings)
+    assert len(reads[0]) == 75 and reads[1] == []
+    assert again.consolidation.values == first.consolidation.values
+    assert [u.submission.findings if u.submission else None for u in again.consolidation.units] == [
+        u.submission.findings if u.submission else None for u in first.consolidation.units
+    ]
+    assert [str(u.standing) for u in again.status.units] == [str(u.standing) for u in first.status.units]
+
+
+def test_a_changed_added_or_touched_file_is_read_again_and_only_it(tmp_path, inbox, all_74, reads):
+    settings = settings_for(tmp_path, inbox)
+    first = consolidate(settings)
+    changed = inbox / "乐清市教育局.xlsx"
+    shutil.copy(all_74 / "乐清市商务局.xlsx", changed)  # another unit's figures under its name
+    touched = inbox / "乐清市财政局.xlsx"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    added = inbox / "乡镇" / "龙西乡.xlsx"
+    added.parent.mkdir()
+    shutil.move(inbox / "龙西乡.xlsx", added)
+    again = consolidate(settings)
+    assert sorted(reads[1]) == sorted([changed, touched, added])
+    assert again.consolidation.values != first.consolidation.values
+    # the same bytes as 商务局's file: 教育局's own report is gone from the inbox, 商务局's stands
+    standing = {u.unit.name: str(u.standing) for u in again.status.units}
+    assert (
+        standing["乐清市教育局"]
+        == "未报送"
+        != {u.unit.name: str(u.standing) for u in first.status.units}["乐清市教育局"]
+    )
+
+
+def test_a_file_that_failed_for_the_moment_is_read_again(tmp_path, inbox, reads, monkeypatch):
+    settings = settings_for(tmp_path, inbox)
+    slow = inbox / "乐清市财政局.xlsx"
+    real = pipeline.read_files
+
+    def timed_out(paths, *args, **kwargs):
+        read = real(paths, *args, **kwargs)
+        if slow in read:
+            (reading,) = read[slow]
+            read[slow] = [reading.refused(slow, "reader_timeout", seconds="60").identified(reading.sha256, 1)]
+        return read
+
+    monkeypatch.setattr(pipeline, "read_files", timed_out)
+    consolidate(settings)
+    monkeypatch.setattr(pipeline, "read_files", real)
+    consolidate(settings)
+    assert reads[-1] == [slow]
+
+
+def test_outputs_of_a_rerun_are_those_of_a_clean_run(tmp_path, inbox):
+    (tmp_path / "rerun").mkdir()
+    (tmp_path / "clean").mkdir()
+    rerun = settings_for(tmp_path / "rerun", inbox)
+    consolidate(rerun)
+    (inbox / "损坏的文件.xlsx").unlink()  # a file taken out between the runs
+    again = consolidate(rerun)
+    clean = consolidate(settings_for(tmp_path / "clean", inbox))
+    assert sheets(again.outputs.workbook) == sheets(clean.outputs.workbook)
+    assert json.loads(again.outputs.json.read_text("utf-8")) == json.loads(clean.outputs.json.read_text("utf-8"))
+    assert again.outputs.csv.read_bytes() == clean.outputs.csv.read_bytes()
+    assert body(again.gaps) == body(clean.gaps)
+
+
+def body(letter) -> str:
+    return letter.message.get_body(preferencelist=("plain",)).get_content()
+
+
+def sheets(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's cells but the moment the workbook was made (生成时间 on the cover)."""
+    workbook = openpyxl.load_workbook(path)
+    return {
+        sheet.title: [row for row in sheet.iter_rows(values_only=True) if row[0] != "生成时间"]
+        for sheet in workbook.worksheets
+    }
