@@ -138,9 +138,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 6: what each inbox file said when it was last read, by its path, size and modification time
-    # and by the reader that read it, so that a re-run reads only new or changed files; and a
-    # digest of each version's stored reading, so that an unchanged one is not written again
+    # and by the reader that read it, so that a re-run reads only new or changed files; a digest
+    # of each version's stored reading, so that an unchanged one is not written again; and what a
+    # year's outputs were made from and which files they are, so that they are not made again
+    # from the same
     """
+    ALTER TABLE runs ADD COLUMN outputs_key TEXT;
+    ALTER TABLE runs ADD COLUMN outputs TEXT;
     CREATE TABLE readings (
         path TEXT PRIMARY KEY,
         size INTEGER NOT NULL,
@@ -531,7 +535,9 @@ class Ledger:
         """Remember ``run`` as the year's last run (replacing the one before)."""
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO runs (year, finished_at, as_of, inbox_state) VALUES (?, ?, ?, ?)",
+                "INSERT INTO runs (year, finished_at, as_of, inbox_state) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (year) DO UPDATE SET finished_at = excluded.finished_at, as_of = excluded.as_of,"
+                " inbox_state = excluded.inbox_state",
                 (run.year, _iso(run.finished_at), run.as_of.isoformat(), run.inbox_state),
             )
             self._db.execute("DELETE FROM counted WHERE year = ?", (run.year,))
@@ -559,6 +565,33 @@ class Ledger:
             counted={r["unit_id"]: r["submission_id"] for r in counted},
             values={r["code"]: r["value"] for r in values},
         )
+
+    def record_outputs(self, year: int, key: str, outputs: Mapping[str, object]) -> None:
+        """Remember what the year's outputs were made from (``key``) and which files they are."""
+        with self._db:
+            self._db.execute(
+                "UPDATE runs SET outputs_key = ?, outputs = ? WHERE year = ?",
+                (key, json.dumps(outputs, ensure_ascii=False), year),
+            )
+
+    def outputs(self, year: int, key: str) -> dict[str, object] | None:
+        """The year's outputs as ``record_outputs`` remembered them, if they were made from ``key``."""
+        row = self._db.execute("SELECT outputs FROM runs WHERE year = ? AND outputs_key = ?", (year, key)).fetchone()
+        return json.loads(row["outputs"]) if row else None
+
+    def fingerprint(self, year: int) -> str:
+        """What the ledger holds that a year's outputs may show, other than the year's own run:
+        the versions it knows, the office's acceptances, the messages sent, the other years' runs."""
+        parts = [
+            list(self._db.execute("SELECT max(id), count(*) FROM submissions").fetchone()),
+            list(self._db.execute("SELECT max(id), count(*) FROM acceptances").fetchone()),
+            list(self._db.execute("SELECT max(id), count(*) FROM messages").fetchone()),
+            [
+                list(r)
+                for r in self._db.execute("SELECT year, finished_at FROM runs WHERE year != ? ORDER BY year", (year,))
+            ],
+        ]
+        return json.dumps(parts)
 
     def city_years(self) -> dict[int, dict[str, Number]]:
         """The region's figures of every year the ledger has consolidated, by year."""

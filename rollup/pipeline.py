@@ -6,19 +6,29 @@ consolidate, report every unit's standing (``track``), then write the outputs an
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
 from rollup.config import ConfigError, Limits, Settings
 from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year, editions
-from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, kept_reading, read_files, reader_identity
+from rollup.ingest import (
+    SUBMISSION_SUFFIXES,
+    code_digest,
+    entry_kind,
+    is_candidate,
+    kept_reading,
+    read_files,
+    reader_identity,
+)
 from rollup.ledger import Arrival, FileState, Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
@@ -231,10 +241,12 @@ def last_year_reports(ledger: Ledger, year: int) -> dict[str, LastYear]:
 
 @dataclass(frozen=True)
 class Tracked:
-    """A run with the ledger: the consolidation, and where every unit stands."""
+    """A run with the ledger: the consolidation, where every unit stands, and a digest of the
+    inbox files it read."""
 
     consolidation: Consolidation
     status: StatusReport
+    inbox_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,9 +286,15 @@ def run(
             clock=clock,
         )
         result = tracked.consolidation
+        folder = settings.outbox / str(year)
+        choices = {"exclude_invalid": exclude_invalid, "received_at": received_at, "csv_format": csv_format}
         with Ledger.open(settings.ledger_path) as ledger:
             years = ledger.city_years()
-        with OutputSet(settings.outbox / str(year)) as staged:
+            key = _outputs_key(settings, tracked, ledger, choices)
+            kept = _kept_outputs(folder, ledger.outputs(year, key), tracked)
+        if kept is not None:
+            return kept
+        with OutputSet(folder) as staged:
             with clock("outputs"):
                 outputs = write_outputs(
                     result, settings.outbox, tracked.status, staged, csv_format=csv_format, years=years
@@ -285,7 +303,54 @@ def run(
                 report = write_region_report(result, staged, last=years.get(result.year - 1))
             with clock("gaps email"):
                 gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
-    return Result(result, tracked.status, outputs, gaps, report)
+        written = Result(result, tracked.status, outputs, gaps, report)
+        with Ledger.open(settings.ledger_path) as ledger:
+            ledger.record_outputs(year, key, _outputs_record(folder, written))
+    return written
+
+
+def _outputs_key(settings: Settings, tracked: Tracked, ledger: Ledger, choices: Mapping[str, object]) -> str:
+    """A digest of everything a year's outputs are made from besides the time of day: the inbox,
+    the config, roster and receipts, the ledger's other years and the office's decisions, the
+    day they are as of, the run's options and this rollup's code."""
+    digest = hashlib.sha256()
+    year = tracked.consolidation.year
+    made_from = [
+        code_digest(),
+        tracked.inbox_state,
+        settings.model_dump_json(),
+        ledger.fingerprint(year),
+        json.dumps({**choices, "year": year, "as_of": tracked.status.as_of}, default=str, sort_keys=True),
+    ]
+    for part in made_from:
+        digest.update(part.encode() + b"\0")
+    for path in (settings.roster_path, settings.receipts_path):
+        if path is not None and path.is_file():
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _folder_state(folder: Path) -> dict[str, list[int]]:
+    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _outputs_record(folder: Path, result: Result) -> dict[str, object]:
+    """What the ledger keeps of a run's outputs: their names, and the files as they lie."""
+    outputs = {name: path.name if path is not None else None for name, path in vars(result.outputs).items()}
+    gaps = result.gaps.eml.name if result.gaps.eml is not None else None
+    return {"outputs": outputs, "report": result.report.name, "gaps": gaps, "files": _folder_state(folder)}
+
+
+def _kept_outputs(folder: Path, record: Mapping[str, Any] | None, tracked: Tracked) -> Result | None:
+    """This run's result with the outputs an earlier run made from the same, when they still lie
+    in ``folder`` as it left them (none taken away, opened and saved, or added); None: make
+    them again."""
+    if record is None or record["gaps"] is None or not folder.is_dir() or _folder_state(folder) != record["files"]:
+        return None
+    paths: dict[str, Any] = {name: folder / file if file else None for name, file in record["outputs"].items()}
+    outputs = Outputs(**paths)
+    gaps = notify.written_gaps(folder / record["gaps"])
+    return Result(tracked.consolidation, tracked.status, outputs, gaps, folder / record["report"])
 
 
 def track(
@@ -336,7 +401,7 @@ def track(
         with clock("ledger"):
             ids = {unit_id: version.id for unit_id, version in counted.items()}
             ledger.record_run(Run(year, datetime.now(), as_of, inbox.state, ids, result.values))
-    return Tracked(result, report)
+    return Tracked(result, report, inbox.state)
 
 
 def _standing(

@@ -108,10 +108,10 @@ class Roster:
         """The units whose name or alias a text such as a file name contains (乐清市教育局（修改）
         names 乐清市教育局), longest name first. Names of one or two characters only match whole."""
         key = unit_key(text, self.region)
-        found = [
-            (len(name), unit) for name, unit in self._by_key.items() if name == key or (len(name) > 2 and name in key)
-        ]
-        return list(dict.fromkeys(unit for _, unit in sorted(found, key=lambda pair: -pair[0])))
+        # the text's own pieces looked up, not every name searched: a province's roster is long
+        pieces = {key} | {key[start:end] for start in range(len(key)) for end in range(start + 3, len(key) + 1)}
+        found = sorted((name for name in pieces if name in self._by_key), key=lambda name: (-len(name), name))
+        return list(dict.fromkeys(self._by_key[name] for name in found))
 
     def find(self, text: str) -> Unit | None:
         """The unit ``text`` means: its name, an alias, or its roster id."""

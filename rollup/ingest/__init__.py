@@ -19,6 +19,7 @@ from rollup.model import Submission
 
 __all__ = [
     "SUBMISSION_SUFFIXES",
+    "code_digest",
     "entry_kind",
     "is_candidate",
     "kept_reading",
@@ -116,11 +117,12 @@ def _take(path: Path, limits: Limits) -> list[Taken] | Submission:
 def reader_identity(limits: Limits) -> str:
     """What decides how a file reads, besides its bytes: this rollup's code and form specs, and
     the limits. A reading made by another rollup, or under other limits, is read again."""
-    return hashlib.sha256(f"{_package_digest()}:{limits.model_dump_json()}".encode()).hexdigest()
+    return hashlib.sha256(f"{code_digest()}:{limits.model_dump_json()}".encode()).hexdigest()
 
 
 @cache
-def _package_digest() -> str:
+def code_digest() -> str:
+    """A digest of this rollup's code and form specs: what was made by another rollup is made again."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):

@@ -12,6 +12,7 @@ from rollup.notify.jobs import (
     send,
     send_gaps,
     write_gaps,
+    written_gaps,
 )
 from rollup.notify.mime import Letter
 from rollup.notify.smtp import Delivery, MailError, MailSetupError
@@ -33,4 +34,5 @@ __all__ = [
     "send",
     "send_gaps",
     "write_gaps",
+    "written_gaps",
 ]

@@ -8,7 +8,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email import policy
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from rollup.config import Settings, SmtpSettings
@@ -62,6 +63,12 @@ def write_gaps(
         return _written(letter, gaps_eml_path(settings, report.year))
     data = message.as_bytes(policy=policy.SMTP)
     return replace(letter, eml=staged.write(GAPS_FILE, lambda tmp: tmp.write_bytes(data)))
+
+
+def written_gaps(path: Path) -> Letter:
+    """The gaps email as a run wrote it to ``path``."""
+    message = message_from_bytes(path.read_bytes(), _class=EmailMessage, policy=policy.default)
+    return Letter(GAPS, None, message, eml=path)
 
 
 def _written(letter: Letter, path: Path) -> Letter:
