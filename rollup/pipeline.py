@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
-from rollup.config import ConfigError, Limits, Settings
+from rollup.config import ConfigError, Settings
 from rollup.findings import Finding, catalogue
 from rollup.forms import edition_for_year, editions
 from rollup.ingest import SUBMISSION_SUFFIXES, entry_kind, is_candidate, read_files
@@ -122,20 +122,6 @@ def workspace(settings: Settings, year: int) -> Iterator[None]:
     check_workspace(settings, year)
     with one_run_at_a_time(settings.outbox, settings.limits.lock_wait_seconds):
         yield
-
-
-def check_files(
-    paths: Iterable[Path],
-    *,
-    roster: Roster | None = None,
-    year: int | None = None,
-    progress: Progress = _no_progress,
-    limits: Limits | None = None,
-) -> list[Submission]:
-    """Read and validate files on their own (what ``rollup check`` does)."""
-    paths = [Path(p) for p in paths]
-    read = read_files(paths, limits, progress=progress)
-    return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
 
 
 def read_inbox(
