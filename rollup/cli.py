@@ -12,34 +12,23 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import track
 
-from rollup import notify, pipeline
 from rollup.clitext import ChineseTyper
-from rollup.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
-from rollup.demo.sample import demo, load_city, write_sample_inbox, write_sample_receipts
-from rollup.forms import edition_for_year
-from rollup.ledger import LedgerError
-from rollup.outputs import WorkspaceBusy
-from rollup.receipts import parse_moment
-from rollup.render.console import (
-    print_checks,
-    print_consolidation,
-    print_deliveries,
-    print_history,
-    print_imported,
-    print_reminder_plan,
-    print_status,
-    say,
-)
-from rollup.render.contract import submission_contract
-from rollup.render.template import write_templates
-from rollup.roster import Roster, Unit, load_roster
+
+# Start-up time: `rollup --help` must answer at once and `rollup check FILE` is run file by file,
+# so this module loads only typer and rich, and each command imports what it uses in its own body
+# (the settings load pydantic; the pipeline, the renderers and the mail load pandas and openpyxl).
+if TYPE_CHECKING:
+    from rollup.config import Settings
+    from rollup.notify import Letter
+    from rollup.roster import Roster, Unit
+
+DEFAULT_CONFIG = Path("config") / "rollup.toml"
 
 app = ChineseTyper(
     help="rollup：汇总各单位政府信息公开工作年度报告（收集、校验、汇总、缺报提醒）。",
@@ -72,6 +61,8 @@ def _day(text: str) -> date:
 
 
 def _moment(text: str) -> datetime:
+    from rollup.receipts import parse_moment
+
     try:
         return parse_moment(text)
     except ValueError as exc:
@@ -114,10 +105,24 @@ def _user_errors(kept: str = "") -> Iterator[None]:
     configuration and usage, 1 for a mail server that failed. ``kept`` says what was saved."""
     try:
         yield
-    except (ConfigError, LedgerError, LookupError, ValueError, OSError, WorkspaceBusy, notify.MailSetupError) as exc:
-        raise _fail(_words(exc), kept, 2) from None
-    except notify.MailError as exc:
-        raise _fail(_words(exc), kept, 1) from None
+    except Exception as exc:
+        status = _exit_status(exc)
+        if status is None:
+            raise
+        raise _fail(_words(exc), kept, status) from None
+
+
+def _exit_status(exc: Exception) -> int | None:
+    """2 for a configuration or usage error, 1 for a mail server that failed, None for a bug. The
+    ledger's and the mail's errors are imported only once an error happened (start-up time)."""
+    from rollup.config import ConfigError
+    from rollup.ledger import LedgerError
+    from rollup.notify import MailError, MailSetupError
+    from rollup.outputs import WorkspaceBusy
+
+    if isinstance(exc, ConfigError | LedgerError | LookupError | ValueError | OSError | WorkspaceBusy | MailSetupError):
+        return 2
+    return 1 if isinstance(exc, MailError) else None
 
 
 _OS_ERRORS = {
@@ -143,20 +148,28 @@ def _fail(message: str, kept: str = "", status: int = 2) -> typer.Exit:
 
 
 def _settings(path: Path) -> Settings:
+    from rollup.config import load_settings
+
     with _user_errors():
         return load_settings(path)
 
 
 def _roster(settings: Settings) -> Roster:
+    from rollup.roster import load_roster
+
     with _user_errors():
         return load_roster(settings.roster_path, settings.region)
 
 
 def _progress(paths: list[Path]) -> Iterable[Path]:
+    from rich.progress import track
+
     return track(paths, description="读取报告", console=errors, transient=True) if len(paths) > 1 else paths
 
 
 def _stale_notice(settings: Settings, year: int | None) -> None:
+    from rollup import pipeline
+
     if pipeline.inbox_changed(settings, year):
         console.print(
             "[yellow]提示：收件箱在上次汇总后有变化，以下按台账中上次汇总的结果；运行 rollup status 可更新。[/yellow]"
@@ -184,6 +197,9 @@ def consolidate(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """汇总：读取收件箱中的全部报告，逐份校验并登记到台账，合计为本级统计表，写入 outbox/<年度>/（含缺报情况.eml），并给出报送率、及时率。"""
+    from rollup import pipeline
+    from rollup.render.console import print_consolidation, say
+
     settings = _settings(config)
     with _user_errors():
         result = pipeline.run(
@@ -210,6 +226,9 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """报送情况：每个应报单位按时报送、迟报、未报送、待更正或已更正，报送率和及时率，无法匹配的文件。"""
+    from rollup import pipeline
+    from rollup.render.console import print_status
+
     settings = _settings(config)
     with _user_errors():
         tracked = pipeline.track(settings, year, as_of=as_of, received_at=received_at, progress=_progress)
@@ -223,6 +242,9 @@ def history(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """台账中某单位报告的各个版本（收到时间、文件、问题数），以及版本之间逐个单元格的变化。"""
+    from rollup import pipeline
+    from rollup.render.console import print_history
+
     settings = _settings(config)
     with _user_errors():
         found, entries = pipeline.unit_history(settings, unit, year=year)
@@ -244,6 +266,8 @@ def accept(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """接受某单位的问题并写明理由：此后显示为“已说明”，不再催改；所涉数字改变后失效。"""
+    from rollup import pipeline
+
     settings = _settings(config)
     with _user_errors():
         acceptance, covered = pipeline.accept(settings, unit, target, reason, year=year)
@@ -259,6 +283,9 @@ def import_history(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """导入往年报告到台账（任何可读取的格式），按各报告所属年度的名册匹配单位，用于跨年度核对（上年结转等）和异常数字检查。"""
+    from rollup import pipeline
+    from rollup.render.console import print_imported
+
     settings = _settings(config)
     with _user_errors():
         imported = pipeline.import_history(settings, paths, progress=_progress)
@@ -272,6 +299,9 @@ def notify_office(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """发送缺报情况邮件：重新汇总（同 consolidate），写出 outbox/<年度>/缺报情况.eml，经配置的邮件服务器发给 notify 一节的 recipients。"""
+    from rollup import pipeline
+    from rollup.render.console import say
+
     settings = _settings(config)
     with _user_errors():
         result = pipeline.run(settings, year, as_of=as_of, progress=_progress)
@@ -279,7 +309,10 @@ def notify_office(
     _send_gaps(settings, result.gaps, result.status.year)
 
 
-def _send_gaps(settings: Settings, letter: notify.Letter, year: int) -> None:
+def _send_gaps(settings: Settings, letter: Letter, year: int) -> None:
+    from rollup import notify
+    from rollup.render.console import print_deliveries
+
     with _user_errors(kept=f"缺报情况邮件未发送，已保存为 {letter.eml}"):
         delivery = notify.send_gaps(letter, settings, year=year)
     print_deliveries(console, [delivery])
@@ -296,6 +329,9 @@ def remind(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """提醒各单位：未报送的发催报邮件（附该单位的填报模板），待更正的发退回更正邮件（列出每个问题所在的表、行、列），发到名册中的邮箱；间隔期内不重复。"""
+    from rollup import notify, pipeline
+    from rollup.render.console import print_deliveries, print_reminder_plan
+
     settings = _settings(config)
     with _user_errors():
         report = pipeline.track(settings, year, as_of=as_of, progress=_progress).status
@@ -317,11 +353,15 @@ def check(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """校验单个或多个文件（收到报告后立即检查）。有错误时退出码为 1。"""
+    from rollup.render.console import print_checks
+    from rollup.render.contract import submission_contract
+    from rollup.validate import check_files
+
     # The year is checked only when asked for: a file checked on receipt may be any year's.
     settings = _settings(config) if config.is_file() else None
     roster = _roster(settings) if settings else None
     limits = settings.limits if settings else None
-    submissions = pipeline.check_files(files, roster=roster, year=year, progress=_progress, limits=limits)
+    submissions = check_files(files, roster=roster, year=year, progress=_progress, limits=limits)
     if output_format is OutputFormat.json:
         print(json.dumps([submission_contract(s) for s in submissions], ensure_ascii=False, indent=1))
     else:
@@ -337,6 +377,10 @@ def template(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """生成填报模板：该年度每个应报单位一份（按名册的启用、停用年份），写入 outbox/templates/<年度>/。"""
+    from rollup.forms import edition_for_year
+    from rollup.render.console import say
+    from rollup.render.template import write_templates
+
     settings = _settings(config)
     year = year or settings.year
     roster = _roster(settings).for_year(year)
@@ -378,6 +422,9 @@ def sample(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """生成示例收件箱：把乐清市 2019 年度全市数据拆分到示例名册的各单位，每个单位一份填好的报表。"""
+    from rollup.demo.sample import demo, load_city, write_sample_inbox, write_sample_receipts
+    from rollup.render.console import say
+
     settings = _settings(config)
     roster = _roster(settings)
     omit, faulty = ((), {}) if all_units else (demo().omitted, demo().faulty)

@@ -8,11 +8,13 @@ prints it. ``ChineseTyper`` is the app class the CLI uses."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import typer
 from typer import core as typer_core
-from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 USAGE = "用法："
@@ -79,7 +81,12 @@ def _hint(hint: Any) -> str:
 
 
 class _Chinese:
-    """The usage line and the help option in Chinese (mixed into typer's command classes)."""
+    """The usage line, the help option and the help screen's panels in Chinese (mixed into
+    typer's command classes)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _chinese_panels()
+        super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
@@ -102,6 +109,16 @@ class ChineseGroup(_Chinese, TyperGroup):
         super().__init__(
             *args, **{**kwargs, "options_metavar": OPTIONS_METAVAR, "subcommand_metavar": "命令 [参数]..."}
         )
+
+    # Every usage error of the group and its commands passes through these two on its way to
+    # typer's error panel.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _errors_in_chinese():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _errors_in_chinese():
+            return super().invoke(ctx)
 
 
 class ChineseTyper(typer.Typer):
@@ -139,11 +156,33 @@ def _display_type(self: Any, ctx: Any) -> str | None:
     return shown
 
 
-def _print_error(error: Any) -> None:
-    """typer's error panel, with the message in Chinese."""
-    message = error_words(error)
-    error.format_message = lambda: message
-    _print_english_error(error)
+@contextmanager
+def _errors_in_chinese() -> Iterator[None]:
+    try:
+        yield
+    except (typer.TyperException, typer.Abort, EOFError):
+        _chinese_panels()
+        raise
+
+
+@cache
+def _chinese_panels() -> None:
+    """Put typer's panel titles and error panel into Chinese, once. typer imports its rich_utils
+    (with rich's markdown and tracebacks, some 50 ms) only to draw a help screen or an error, so
+    this is done then, not at import, and `rollup check` starts without it."""
+    from typer import rich_utils
+
+    print_english_error = rich_utils.rich_format_error
+
+    def print_error(error: Any) -> None:
+        """typer's error panel, with the message in Chinese."""
+        message = error_words(error)
+        error.format_message = lambda: message
+        print_english_error(error)
+
+    for name, words in _TITLES.items():
+        setattr(rich_utils, name, words)
+    setattr(rich_utils, "rich_format_error", print_error)  # noqa: B010
 
 
 # typer's parameter class and its display_type are internal: where a typer version lacks them,
@@ -152,7 +191,3 @@ _parameter = getattr(typer_core, "_TyperParameter", None)
 _english_display_type = getattr(_parameter, "display_type", None)
 if _parameter is not None and _english_display_type is not None:
     setattr(_parameter, "display_type", _display_type)  # noqa: B010
-_print_english_error = rich_utils.rich_format_error
-for _name, _words in _TITLES.items():
-    setattr(rich_utils, _name, _words)
-setattr(rich_utils, "rich_format_error", _print_error)  # noqa: B010

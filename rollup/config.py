@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-DEFAULT_CONFIG = Path("config") / "rollup.toml"
 RECEIPTS_FILE = "receipts.csv"
 
 
@@ -176,7 +175,7 @@ class Settings(BaseModel):
         return self._resolve(self.smtp.ca_file) if self.smtp and self.smtp.ca_file else None
 
 
-def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
+def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"找不到配置文件 {path.absolute()}（可用 --config 指定配置文件的位置）")

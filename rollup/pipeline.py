@@ -153,20 +153,6 @@ def workspace(settings: Settings, year: int) -> Iterator[None]:
         yield
 
 
-def check_files(
-    paths: Iterable[Path],
-    *,
-    roster: Roster | None = None,
-    year: int | None = None,
-    progress: Progress = _no_progress,
-    limits: Limits | None = None,
-) -> list[Submission]:
-    """Read and validate files on their own (what ``rollup check`` does)."""
-    paths = [Path(p) for p in paths]
-    read = read_files(paths, limits, progress=progress)
-    return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
-
-
 @dataclass(frozen=True)
 class Inbox:
     """What the year's run found in the inbox: every submission, validated (``current``), the

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rollup.config import Limits
 from rollup.findings import Finding, Severity
 from rollup.forms import Edition, Number, Operand, RuleLine, cell_code, edition_for_year, editions
+from rollup.ingest import Progress, read_files
 from rollup.model import Submission
 from rollup.roster import Roster, Unit, unit_key
 
@@ -48,6 +50,20 @@ def validate(
         )
     label = unit.name if unit else (submission.unit or "")
     return submission.with_findings([replace(f, file=submission.file.name, unit=label) for f in findings])
+
+
+def check_files(
+    paths: Iterable[Path],
+    *,
+    roster: Roster | None = None,
+    year: int | None = None,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+) -> list[Submission]:
+    """Read and validate files on their own, without the ledger (what ``rollup check`` does)."""
+    paths = [Path(p) for p in paths]
+    read = read_files(paths, limits) if progress is None else read_files(paths, limits, progress=progress)
+    return [validate(s, roster=roster, year=year) for path in dict.fromkeys(paths) for s in read[path]]
 
 
 def check_values(

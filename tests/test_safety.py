@@ -300,7 +300,7 @@ def test_reminders_planned_in_a_folder_a_killed_run_left_temp_files_in_tidy_them
 
 def test_limits_come_from_the_config_and_a_refusal_names_the_setting_to_raise(tmp_path, all_74):
     from rollup.config import ConfigError
-    from rollup.pipeline import check_files
+    from rollup.validate import check_files
 
     settings = settings_for(tmp_path, tmp_path / "inbox", "[limits]\nfile_mb = 0.01\n")
     assert settings.limits.file_bytes == int(0.01 * 2**20)

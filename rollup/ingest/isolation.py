@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rollup.config import Limits
+from rollup.forms import editions
 from rollup.ingest.reading import read_bytes
 from rollup.model import Submission
 
@@ -133,6 +134,7 @@ class ReaderPool:
 
         self.limits = limits
         self._context: Any = multiprocessing.get_context("fork" if can_fork() else "spawn")
+        editions()  # parsed once, here: forked workers inherit them rather than each parse them again
         self._root = Path(tempfile.mkdtemp(prefix=f"rollup-read-{os.getpid()}-"))
         self._workers = [self._start(number) for number in range(max(1, workers))]
 

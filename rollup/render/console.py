@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from rollup.aggregate import Consolidation
 from rollup.findings import IDENTITY_RULES, FindingRow, finding_rows
 from rollup.forms import editions, format_number
 from rollup.model import Submission
-from rollup.notify import Delivery, ReminderPlan
-from rollup.render.consolidation import Outputs
-from rollup.roster import Unit
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.text import console_text
-from rollup.versions import HistoryEntry
+
+if TYPE_CHECKING:  # `rollup check` prints here: it must not load pandas and openpyxl with the outputs
+    from rollup.aggregate import Consolidation
+    from rollup.notify import Delivery, ReminderPlan
+    from rollup.render.consolidation import Outputs
+    from rollup.roster import Unit
+    from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
 
