@@ -121,3 +121,30 @@ def sheets(path: Path) -> dict[str, list[tuple]]:
         sheet.title: [row for row in sheet.iter_rows(values_only=True) if row[0] != "生成时间"]
         for sheet in workbook.worksheets
     }
+
+
+def test_outputs_made_from_the_same_are_kept_and_made_again_when_anything_changes(tmp_path, inbox):
+    settings = settings_for(tmp_path, inbox)
+    first = consolidate(settings)
+    folder = first.outputs.workbook.parent
+    written = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = consolidate(settings)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == written
+    assert (again.outputs, again.report, again.gaps.eml) == (first.outputs, first.report, first.gaps.eml)
+    assert again.gaps.message["Subject"] == first.gaps.message["Subject"]
+    assert again.consolidation.values == first.consolidation.values
+
+    first.outputs.workbook.unlink()  # a clerk took the workbook away
+    consolidate(settings)
+    assert first.outputs.workbook.is_file()
+    remade = first.outputs.workbook.stat().st_mtime_ns
+
+    later = pipeline.run(settings, as_of=date(2020, 2, 2), received_at=RECEIVED)  # another day: days overdue
+    assert later.outputs.workbook.stat().st_mtime_ns != remade
+
+    kept = later.outputs.workbook.stat().st_mtime_ns
+    pipeline.run(settings, as_of=date(2020, 2, 2), received_at=RECEIVED)
+    assert later.outputs.workbook.stat().st_mtime_ns == kept
+    (inbox / "损坏的文件.xlsx").unlink()  # the inbox changed
+    pipeline.run(settings, as_of=date(2020, 2, 2), received_at=RECEIVED)
+    assert later.outputs.workbook.stat().st_mtime_ns != kept
