@@ -244,6 +244,7 @@ class Result:
     outputs: Outputs
     gaps: notify.Letter
     report: Path  # the region's own report, drafted in Word
+    kept: bool = False  # the files an earlier run made from the same inputs, left as they were
 
 
 def run(
@@ -336,7 +337,7 @@ def _kept_outputs(folder: Path, record: Mapping[str, Any] | None, tracked: Track
     paths: dict[str, Any] = {name: folder / file if file else None for name, file in record["outputs"].items()}
     outputs = Outputs(**paths)
     gaps = notify.written_gaps(folder / record["gaps"])
-    return Result(tracked.consolidation, tracked.status, outputs, gaps, folder / record["report"])
+    return Result(tracked.consolidation, tracked.status, outputs, gaps, folder / record["report"], kept=True)
 
 
 def track(

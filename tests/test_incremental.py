@@ -131,6 +131,7 @@ def test_outputs_made_from_the_same_are_kept_and_made_again_when_anything_change
     again = consolidate(settings)
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == written
     assert (again.outputs, again.report, again.gaps.eml) == (first.outputs, first.report, first.gaps.eml)
+    assert again.kept and not first.kept
     assert again.gaps.message["Subject"] == first.gaps.message["Subject"]
     assert again.consolidation.values == first.consolidation.values
 
@@ -148,3 +149,15 @@ def test_outputs_made_from_the_same_are_kept_and_made_again_when_anything_change
     (inbox / "损坏的文件.xlsx").unlink()  # the inbox changed
     pipeline.run(settings, as_of=date(2020, 2, 2), received_at=RECEIVED)
     assert later.outputs.workbook.stat().st_mtime_ns != kept
+
+
+def test_the_console_says_when_the_outputs_were_kept(tmp_path, inbox):
+    from typer.testing import CliRunner
+
+    from rollup.cli import app
+
+    settings_for(tmp_path, inbox)
+    argv = ["consolidate", "--config", str(tmp_path / "rollup.toml"), "--as-of", "2020-02-01"]
+    first, again = (CliRunner().invoke(app, argv) for _ in range(2))
+    assert first.exit_code == again.exit_code == 0, first.output + again.output
+    assert "沿用上次生成的" not in first.output and "沿用上次生成的" in again.output
