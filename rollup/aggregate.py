@@ -185,11 +185,12 @@ def _with_twins(report: UnitReport, group: list[UnitReport]) -> UnitReport:
 
 def sum_values(edition: Edition, submissions: list[Submission]) -> dict[str, Number]:
     """Cell by cell sum over the submissions, in the edition's code order."""
-    totals: dict[str, Number] = {}
-    for cell in edition.cells:
-        total = sum(s.values.get(cell.code, 0) for s in submissions)
-        totals[cell.code] = int(total) if float(total).is_integer() else round(total, 4)
-    return totals
+    sums: dict[str, Number] = {cell.code: 0 for cell in edition.cells}
+    for submission in submissions:
+        for code, value in submission.values.items():
+            if code in sums:
+                sums[code] += value
+    return {code: int(total) if float(total).is_integer() else round(total, 4) for code, total in sums.items()}
 
 
 def region_marks(edition: Edition, submissions: Sequence[Submission]) -> dict[str, str]:
@@ -210,13 +211,19 @@ def region_notes(
     names the units behind it ("市自然资源和规划局"), or what their notes say when they name
     someone themselves (a county's note carries its unit's name up); any other cell repeats the
     units' notes once each ("撤回")."""
+    named = [cell.code for cell in edition.cells if cell.column.named and values.get(cell.code)]
     notes: dict[str, list[str]] = defaultdict(list)
-    for cell in edition.cells:
-        for unit, submission in counted:
-            # a "-" written for 0 is a mark, not something to tell the level above
-            note = None if submission.marks.get(cell.code) == "not_applicable" else submission.notes.get(cell.code)
-            if cell.column.named and values.get(cell.code) and submission.values.get(cell.code):
-                notes[cell.code].append(note or short_name(unit.name, region))
-            elif note:
-                notes[cell.code].append(note)
-    return {code: "、".join(dict.fromkeys(texts)) for code, texts in notes.items()}
+    for unit, submission in counted:  # each unit's notes and named figures, not every cell of every unit
+        # a "-" written for 0 is a mark, not something to tell the level above
+        told = {
+            code: note
+            for code, note in submission.notes.items()
+            if note and code in edition.cell_index and submission.marks.get(code) != "not_applicable"
+        }
+        behind = {code for code in named if submission.values.get(code)}
+        for code in behind:
+            notes[code].append(told.get(code) or short_name(unit.name, region))
+        for code, note in told.items():
+            if code not in behind:
+                notes[code].append(note)
+    return {cell.code: "、".join(dict.fromkeys(notes[cell.code])) for cell in edition.cells if cell.code in notes}

@@ -10,6 +10,7 @@ thousand times its peers is). Figures below a minimum are never outliers."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -41,10 +42,11 @@ def find_outliers(edition: Edition, reports: Sequence[Reported], settings: Outli
     for cell in edition.cells:
         if cell.kind == "signed":
             continue
-        by_category: dict[str, list[float]] = {}
+        logs: dict[str, list[float]] = {}
         for r in reports:
             if cell.code in r.submission.values:
-                by_category.setdefault(r.unit.category, []).append(_log(r.submission.values[cell.code]))
+                logs.setdefault(r.unit.category, []).append(_log(r.submission.values[cell.code]))
+        by_category = {category: _Peers(found) for category, found in logs.items()}
         for r in reports:
             value = r.submission.values.get(cell.code)
             if value is None or value < settings.min_value:
@@ -85,15 +87,48 @@ def _beyond_history(
     return f"往年最多为 {format_number(most)}"
 
 
-def _beyond_peers(value: Number, peers_with_self: list[float], category: str, settings: OutlierSettings) -> str:
+def _beyond_peers(value: Number, peers: _Peers, category: str, settings: OutlierSettings) -> str:
     mine = _log(value)
-    peers = list(peers_with_self)
-    peers.remove(mine)
-    peers = [p for p in peers if p > 0]  # units without such work say nothing about its size
-    if len(peers) < settings.min_peers:
+    count, middle, spread = peers.without(mine)
+    if count < settings.min_peers:
         return ""
-    middle = statistics.median(peers)
-    spread = _MAD_SCALE * statistics.median(abs(p - middle) for p in peers)
     if mine - middle <= settings.peer_spread * max(spread, settings.peer_spread_floor):
         return ""
-    return f"同类单位（{category}）中有此项的 {len(peers)} 家，中位数为 {format_number(round(10**middle - 1))}"
+    return f"同类单位（{category}）中有此项的 {count} 家，中位数为 {format_number(round(10**middle - 1))}"
+
+
+class _Peers:
+    """One cell's figures (logarithms) in one category, for the median and the scaled median
+    absolute deviation of every unit's peers: all of them but the unit itself. Units without
+    such work (0) say nothing about its size. Each unit's figures come from the sorted lists by
+    position, not by sorting its peers anew: a province has thousands of units in a category."""
+
+    def __init__(self, logs: list[float]):
+        self._sorted = sorted(p for p in logs if p > 0)
+        self._deviations: dict[float, list[float]] = {}
+
+    def without(self, mine: float) -> tuple[int, float, float]:
+        """How many peers ``mine``'s unit has, their median and their spread."""
+        drop = mine if mine > 0 else None
+        count = len(self._sorted) - (drop is not None)
+        if count == 0:
+            return 0, 0.0, 0.0
+        middle = _median_without(self._sorted, drop)
+        if middle not in self._deviations:
+            self._deviations[middle] = sorted(abs(p - middle) for p in self._sorted)
+        spread = _median_without(self._deviations[middle], None if drop is None else abs(drop - middle))
+        return count, middle, _MAD_SCALE * spread
+
+
+def _median_without(ordered: list[float], drop: float | None) -> float:
+    """The median of ``ordered`` (sorted) with one occurrence of ``drop`` left out."""
+    if drop is None:
+        return statistics.median(ordered)
+    gone = bisect.bisect_left(ordered, drop)
+
+    def at(index: int) -> float:
+        return ordered[index if index < gone else index + 1]
+
+    count = len(ordered) - 1
+    half = count // 2
+    return at(half) if count % 2 else (at(half - 1) + at(half)) / 2
