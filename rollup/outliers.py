@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,41 +39,46 @@ def find_outliers(edition: Edition, reports: Sequence[Reported], settings: Outli
     """Outlier findings by unit id (units with none are left out)."""
     if not settings.enabled:
         return {}
+    checked = {cell.code: (position, cell) for position, cell in enumerate(edition.cells) if cell.kind != "signed"}
+    logs: dict[tuple[str, str], list[float]] = defaultdict(list)
+    candidates = []
+    # unit by unit through the figures each has, not cell by cell through every unit: a province
+    # has a million figures; 0 says nothing about a work's size and is never an outlier
+    for order, r in enumerate(reports):
+        for code, value in r.submission.values.items():
+            if value > 0 and code in checked:
+                mine = _log(value)
+                logs[(code, r.unit.category)].append(mine)
+                if value >= settings.min_value:
+                    candidates.append((checked[code][0], order, code, value, mine, r))
+    peers = {key: _Peers(found) for key, found in logs.items()}
     found: dict[str, list[Finding]] = {}
-    for cell in edition.cells:
-        if cell.kind == "signed":
-            continue
-        logs: dict[str, list[float]] = {}
-        for r in reports:
-            if cell.code in r.submission.values:
-                logs.setdefault(r.unit.category, []).append(_log(r.submission.values[cell.code]))
-        by_category = {category: _Peers(found) for category, found in logs.items()}
-        for r in reports:
-            value = r.submission.values.get(cell.code)
-            if value is None or value < settings.min_value:
-                continue
-            reasons = [_beyond_history(cell.code, value, r.earlier, settings)]
-            reasons.append(_beyond_peers(value, by_category[r.unit.category], r.unit.category, settings))
-            why = "；".join(reason for reason in reasons if reason)
-            if why:
-                finding = Finding.of(
-                    "outlier",
-                    edition=edition,
-                    table=cell.table,
-                    row=cell.row.code,
-                    column=cell.column.code,
-                    file=r.submission.file.name,
-                    unit=r.unit.name,
-                    source=r.submission.sources.get(cell.code),
-                    actual=value,
-                    why=why,
-                )
-                found.setdefault(r.unit.id, []).append(finding)
+    for _, _, code, value, mine, r in sorted(candidates, key=lambda c: c[:2]):
+        reasons = (
+            _beyond_history(code, value, r.earlier, settings) if r.earlier else "",
+            _beyond_peers(mine, peers[(code, r.unit.category)], r.unit.category, settings),
+        )
+        why = "；".join(reason for reason in reasons if reason)
+        if why:
+            cell = checked[code][1]
+            finding = Finding.of(
+                "outlier",
+                edition=edition,
+                table=cell.table,
+                row=cell.row.code,
+                column=cell.column.code,
+                file=r.submission.file.name,
+                unit=r.unit.name,
+                source=r.submission.sources.get(code),
+                actual=value,
+                why=why,
+            )
+            found.setdefault(r.unit.id, []).append(finding)
     return found
 
 
 def _log(value: Number) -> float:
-    return math.log10(1 + max(float(value), 0.0))
+    return math.log10(1 + value)
 
 
 def _beyond_history(
@@ -87,8 +93,7 @@ def _beyond_history(
     return f"往年最多为 {format_number(most)}"
 
 
-def _beyond_peers(value: Number, peers: _Peers, category: str, settings: OutlierSettings) -> str:
-    mine = _log(value)
+def _beyond_peers(mine: float, peers: _Peers, category: str, settings: OutlierSettings) -> str:
     count, middle, spread = peers.without(mine)
     if count < settings.min_peers:
         return ""
