@@ -70,9 +70,11 @@ LINE = 13.0  # points per line of 10-point text
 
 def _heights(sheet: Worksheet, first: int, last: int) -> None:
     """Row heights for the wrapped lines each row needs (office suites do not grow them on opening)."""
-    for row in range(first, last + 1):
+    # max_column once: worked out again for every row (``sheet[row]``) it made a long sheet quadratic
+    rows = sheet.iter_rows(min_row=first, max_row=last, max_col=sheet.max_column)
+    for row, line in enumerate(rows, start=first):
         lines = 1
-        for cell in sheet[row]:
+        for cell in line:
             if cell.value is None or sheet.column_dimensions[cell.column_letter].hidden:
                 continue
             width = max((sheet.column_dimensions[cell.column_letter].width or 8) - 1, 1)
