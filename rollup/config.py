@@ -88,6 +88,18 @@ class ReuseSettings(BaseModel):
     min_share: float = Field(default=0.5, ge=0, le=1)
 
 
+DETAIL_IN_WORKBOOK_MAX = 500
+
+
+class OutputSettings(BaseModel):
+    """``[outputs]``: above how many units that sent a report the 明细 sheet (one row per unit)
+    leaves the consolidated workbook for a companion file of its own, 明细数据.xlsx, so that the
+    workbook (attached to the gaps email) stays small."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    detail_in_workbook_max: int = Field(default=DETAIL_IN_WORKBOOK_MAX, ge=0)
+
+
 class Limits(BaseModel):
     """``[limits]``: what a file may ask of rollup before it is read, checked outside the reader's
     reach (README: Security). A file beyond a limit gets ``file_too_large`` and is not read; a
@@ -137,6 +149,7 @@ class Settings(BaseModel):
     outliers: OutlierSettings = OutlierSettings()
     text_reuse: ReuseSettings = ReuseSettings()
     limits: Limits = Limits()
+    outputs: OutputSettings = OutputSettings()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def deadline(self, year: int) -> date:

@@ -284,7 +284,13 @@ def run(
         with OutputSet(folder) as staged:
             with clock("outputs"):
                 outputs = write_outputs(
-                    result, settings.outbox, tracked.status, staged, csv_format=csv_format, years=years
+                    result,
+                    settings.outbox,
+                    tracked.status,
+                    staged,
+                    csv_format=csv_format,
+                    years=years,
+                    detail_in_workbook_max=settings.outputs.detail_in_workbook_max,
                 )
             with clock("Word report"):
                 report = write_region_report(result, staged, last=years.get(result.year - 1))

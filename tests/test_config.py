@@ -27,6 +27,7 @@ def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
     settings = load_settings(path)
     assert settings.deadline(2021) == date(2022, 1, 31)
     assert settings.inbox == tmp_path.parent / "inbox"
+    assert settings.outputs.detail_in_workbook_max == 500
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,11 @@ def test_default_deadline_is_31_january_of_the_next_year(tmp_path):
         ('region = "测试市"\nyear = 2019\ncolour = "red"\n', ["colour"]),
         ('region = "测试市"\nyear = 2019\n[paths\n', ["第 3 行"]),
         ("year = 2019\n", ["region"]),
+        (
+            'region = "测试市"\nyear = 2019\n[outputs]\ndetail_in_workbook_max = -1\n',
+            ["detail_in_workbook_max", "数值太小"],
+        ),
+        ('region = "测试市"\nyear = 2019\n[outputs]\ndetail_max = 10\n', ["detail_max", "不认识"]),
     ],
 )
 def test_a_bad_settings_file_names_the_file_and_the_field_or_line(tmp_path, text, words):

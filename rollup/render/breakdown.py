@@ -51,13 +51,23 @@ def contributions(result: Consolidation) -> dict[str, list[Contribution]]:
     return {code: sorted(shares, key=lambda c: -c.value) for code, shares in found.items()}
 
 
+NAMED = 100  # units named for one figure; a province's thousands would pass a cell's 32,767 characters
+
+
+def listed(shares: list[Contribution]) -> str:
+    """The units behind a figure, largest share first: the first ``NAMED``, then how many more and their sum."""
+    words = "；".join(c.words for c in shares[:NAMED])
+    rest = shares[NAMED:]
+    return words + (f"；其余 {len(rest)} 家共 {format_number(sum(c.value for c in rest))}" if rest else "")
+
+
 def comments(result: Consolidation, shares: Mapping[str, list[Contribution]]) -> dict[str, str]:
     """Comments for the form's sheets: the region's note, and for a decisive cell (table C, or a
     figure few units make) the units behind it."""
     found = dict(result.notes)
     for code, parts in shares.items():
         if result.edition.cell(code).table == "C" or len(parts) <= FEW:
-            behind = "来自：" + "；".join(c.words for c in parts)
+            behind = "来自：" + listed(parts)
             found[code] = f"{found[code]}\n{behind}" if code in found else behind
     return found
 
@@ -70,7 +80,7 @@ def _places(result: Consolidation) -> list[tuple[str, list[str]]]:
 def sources_frame(result: Consolidation, shares: Mapping[str, list[Contribution]]) -> pd.DataFrame:
     """One row per figure that is not 0: the units that make it, largest share first."""
     rows = [
-        [*place, result.values[code], len(shares[code]), "；".join(c.words for c in shares[code])]
+        [*place, result.values[code], len(shares[code]), listed(shares[code])]
         for code, place in _places(result)
         if result.values.get(code) and code in shares
     ]

@@ -1,10 +1,14 @@
 """The consolidation's outputs in outbox/<year>/: the workbook (three tables in the template's
-layout plus 明细, 校验问题, 报送情况), the values as JSON in canonical codes, and a long CSV."""
+layout plus 明细, 校验问题, 报送情况), the values as JSON in canonical codes, and a long CSV.
+Above ``[outputs] detail_in_workbook_max`` units, 明细 is a file of its own (明细数据.xlsx) and the
+workbook's cover says so; the detail files are streamed, a row at a time."""
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,12 +17,13 @@ import pandas as pd
 from openpyxl import Workbook
 
 from rollup.aggregate import Consolidation
+from rollup.config import DETAIL_IN_WORKBOOK_MAX
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.forms import Edition, Number
 from rollup.outputs import OutputSet
 from rollup.render.breakdown import comments, contributions, write_sheets
 from rollup.render.detail import SHEET as DETAIL_SHEET
-from rollup.render.detail import write_detail
+from rollup.render.detail import write_detail, write_detail_file
 from rollup.render.form import Summary, form_workbook, set_footer
 from rollup.render.sheets import CHART_ROWS, frame_sheet, rates_chart
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
@@ -31,6 +36,10 @@ class Outputs:
     workbook: Path
     json: Path
     csv: Path
+    detail: Path | None = None  # 明细数据.xlsx, when there are too many units for the workbook
+
+
+DETAIL_FILE = "明细数据.xlsx"
 
 
 def write_outputs(
@@ -41,28 +50,46 @@ def write_outputs(
     *,
     csv_format: str = "zh",
     years: Mapping[int, Mapping[str, Number]] | None = None,
+    detail_in_workbook_max: int = DETAIL_IN_WORKBOOK_MAX,
 ) -> Outputs:
     """The workbook, 汇总数据.json and 明细数据.csv (headers in Chinese, or with
     ``csv_format="codes"`` the machine-readable variant) of ``result``, written into ``staged``
     (the run's set of outputs, swapped into outbox/<year>/ together), or swapped in as a set of
     their own. ``years``: the region's figures of earlier years (from the ledger), for the
-    year-over-year sheet."""
+    year-over-year sheet. When more than ``detail_in_workbook_max`` units sent a report, 明细 is
+    written as 明细数据.xlsx beside the workbook instead of into it."""
     if staged is None:
         with OutputSet(Path(outbox) / str(result.year)) as own:
-            return write_outputs(result, outbox, status, own, csv_format=csv_format, years=years)
+            return write_outputs(
+                result,
+                outbox,
+                status,
+                own,
+                csv_format=csv_format,
+                years=years,
+                detail_in_workbook_max=detail_in_workbook_max,
+            )
     stem = safe_file_name(f"{result.region}{result.year}年度政府信息公开工作年度报告汇总")
     data = json.dumps(consolidated_json(result, status), ensure_ascii=False, indent=1)
-    workbook = consolidated_workbook(result, status, years or {})
+    apart = len(result.sent) > detail_in_workbook_max
+    detail = staged.write(DETAIL_FILE, lambda tmp: write_detail_file(tmp, result, sheet_text)) if apart else None
+    workbook = consolidated_workbook(result, status, years or {}, detail_file=DETAIL_FILE if apart else None)
+    header = long_header(csv_format)
     return Outputs(
         workbook=staged.write(f"{stem}.xlsx", workbook.save),
         json=staged.write("汇总数据.json", lambda tmp: tmp.write_text(data, encoding="utf-8")),
-        csv=staged.write("明细数据.csv", lambda tmp: write_csv(long_frame(result, csv_format), tmp)),
+        csv=staged.write("明细数据.csv", lambda tmp: write_csv(header, long_rows(result, csv_format), tmp)),
+        detail=detail,
     )
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A table as CSV for Excel (UTF-8 with BOM), no text in it taken for a formula."""
-    frame.map(sheet_text).to_csv(path, index=False, encoding="utf-8-sig")
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], path: Path) -> None:
+    """A table as CSV for Excel (UTF-8 with BOM), written a row at a time, no text in it taken for
+    a formula; lines end as pandas ends them (the platform's line ending), as they always have."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator=os.linesep)
+        writer.writerow(header)
+        writer.writerows([sheet_text(value) for value in row] for row in rows)
 
 
 def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
@@ -126,27 +153,38 @@ CSV_FORMATS = ("zh", "codes")
 MARK_WORDS = {"blank": "空白", "not_applicable": "不适用"}
 
 
-def long_frame(result: Consolidation, csv_format: str = "zh") -> pd.DataFrame:
-    """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
-    not_applicable, or empty for a written number) and note, so a 0 keeps what it was. Headers
-    and marks in Chinese, with the table, row and column in the form's words beside the code;
-    ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``."""
+LONG_HEADERS = {
+    "zh": ("单位", "表", "行", "列", "单元格编码", "数值", "标记", "备注"),
+    "codes": ("unit", "code", "value", "mark", "note"),
+}
+
+
+def long_header(csv_format: str = "zh") -> tuple[str, ...]:
+    """The long table's headers: in Chinese, or ``codes`` for machines."""
     if csv_format not in CSV_FORMATS:
         raise ValueError(f"明细数据.csv 的格式应为 {' 或 '.join(CSV_FORMATS)}，而不是“{csv_format}”")
-    edition = result.edition
-    lines = [
-        (report.unit.name, code, value, s.marks.get(code, ""), s.notes.get(code, ""))
-        for report, s in result.summed
-        for code, value in s.values.items()
-    ]
-    if csv_format == "codes":
-        codes = [(unit, code, value, mark, note) for unit, code, value, mark, note in lines]
-        return pd.DataFrame(codes, columns=["unit", "code", "value", "mark", "note"], dtype=object)
-    rows = [
-        (unit, *_place(edition, code), code, value, MARK_WORDS.get(mark, mark), note)
-        for unit, code, value, mark, note in lines
-    ]
-    return pd.DataFrame(rows, columns=["单位", "表", "行", "列", "单元格编码", "数值", "标记", "备注"], dtype=object)
+    return LONG_HEADERS[csv_format]
+
+
+def long_rows(result: Consolidation, csv_format: str = "zh") -> Iterator[tuple]:
+    """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
+    not_applicable, or empty for a written number) and note, so a 0 keeps what it was, made one
+    at a time. Marks in Chinese, with the table, row and column in the form's words beside the
+    code; ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``."""
+    long_header(csv_format)
+    places = {code: _place(result.edition, code) for code in result.edition.cell_index}
+    # one figure with decimals and every figure is written with them (3 → 3.0), as the CSV has
+    # always been written (by pandas, whose column of numbers was then a column of floats)
+    decimals = any(isinstance(value, float) for _, s in result.summed for value in s.values.values())
+    for report, s in result.summed:
+        unit = report.unit.name
+        for code, figure in s.values.items():
+            value = float(figure) if decimals else figure
+            mark, note = s.marks.get(code, ""), s.notes.get(code, "")
+            if csv_format == "codes":
+                yield unit, code, value, mark, note
+            else:
+                yield unit, *places.get(code, ("", "", "")), code, value, MARK_WORDS.get(mark, mark), note
 
 
 def _place(edition: Edition, code: str) -> tuple[str, str, str]:
@@ -157,11 +195,16 @@ def _place(edition: Edition, code: str) -> tuple[str, str, str]:
 
 
 def consolidated_workbook(
-    result: Consolidation, status: StatusReport, years: Mapping[int, Mapping[str, Number]] | None = None
+    result: Consolidation,
+    status: StatusReport,
+    years: Mapping[int, Mapping[str, Number]] | None = None,
+    *,
+    detail_file: str | None = None,
 ) -> Workbook:
     """The region's workbook: the form's sheets with the consolidated figures (carrying their
-    notes, marks and each unit's figures as data for the level above), then 明细, 校验问题,
-    报送情况, 数字来源, 分类汇总 and 与上年比较."""
+    notes, marks and each unit's figures as data for the level above), then 明细 (unless it is
+    the file ``detail_file`` beside the workbook, as the cover then says), 校验问题, 报送情况,
+    数字来源, 分类汇总 and 与上年比较."""
     shares = contributions(result)
     workbook = form_workbook(
         result.edition,
@@ -169,12 +212,13 @@ def consolidated_workbook(
         notes=result.notes,
         cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
         protect=False,
-        summary=summary(result, status),
+        summary=summary(result, status, detail_file),
         marks=result.marks,
         comments=comments(result, shares),
         parts={report.unit.name: dict(s.values) for report, s in result.summed},
     )
-    write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
+    if detail_file is None:
+        write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
     checked = workbook.create_sheet("校验问题")
     frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text)
     sheet = workbook.create_sheet("报送情况")
@@ -228,8 +272,9 @@ def _names(units: list[str]) -> str:
     return f"{len(units)} 家：{'、'.join(units)}" if units else "无"
 
 
-def summary(result: Consolidation, status: StatusReport) -> Summary:
-    """The cover of the consolidated workbook: what was summed, as of when, and whether it adds up."""
+def summary(result: Consolidation, status: StatusReport, detail_file: str | None = None) -> Summary:
+    """The cover of the consolidated workbook: what was summed, as of when, whether it adds up,
+    and, when 明细 is the file ``detail_file`` beside the workbook, where the units' figures are."""
     counts = status.total
     categories = "、".join(f"{name} {c.expected} 家" for name, c in status.counts.items() if name != TOTAL)
     to_correct = {u.unit.name for u in status.with_standing(Standing.TO_CORRECT)}
@@ -247,6 +292,9 @@ def summary(result: Consolidation, status: StatusReport) -> Summary:
         ("及时率", f"{counts.timeliness_rate:.1%}（{counts.on_time}/{counts.expected}）"),
         ("情况截至", f"{status.as_of:%Y-%m-%d}"),
     ]
+    if detail_file:
+        where = f"各单位的逐格数字（{len(result.sent)} 家）在同一文件夹的《{detail_file}》中，单位较多，未放入本工作簿"
+        facts.append((DETAIL_SHEET, where))
     reasons = [status.verdict_reason]
     for imbalance in status.imbalances:
         reasons.append(imbalance.finding.message)
@@ -261,6 +309,8 @@ def summary(result: Consolidation, status: StatusReport) -> Summary:
         explanation.append(f"报告有错误、未计入汇总的：{'、'.join(status.excluded)}。")
     explanation.append(f"未报送的单位：{'、'.join(u.unit.name for u in result.missing) or '无'}。")
     explanation.append(f"汇总表校验：{status.verdict}。{status.verdict_reason}。")
+    if detail_file:
+        explanation.append(f"明细：{where}。")
     return Summary(
         title=f"{result.region}{result.year}年度政府信息公开工作年度报告汇总表",
         facts=tuple(facts),

@@ -4,12 +4,18 @@ cell codes in a hidden fourth row for machines), and laid out for paper.
 
 The form has about two hundred cells, far too many for one page's width: the columns are cut
 into page-wide slices that each hold whole rows of the form (a manual column break after each),
-and the unit's name and the header rows are repeated on every page."""
+and the unit's name and the header rows are repeated on every page.
+
+A province's thousands of units do not fit a workbook that is built in memory and mailed:
+``write_detail_file`` writes the same layout as a file of its own, streamed row by row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
+from typing import Any
 
 from openpyxl.cell.cell import Cell as OpenpyxlCell
 from openpyxl.cell.cell import MergedCell
@@ -20,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation
 from rollup.forms import Cell, Edition
+from rollup.render.form import FOOTER
 
 SHEET = "明细"
 HEAD = (("编码", "unit_id", 5.0), ("单位名称", "unit", 16.0), ("计入汇总", "counted", 4.0))
@@ -28,6 +35,8 @@ NUMBER_WIDTH = 4.7
 PAGE_WIDTH = 130.0  # Excel width units across A4 landscape at the sheet's print scale (as LibreOffice prints them)
 PRINT_SCALE = 80
 ROW_HEIGHT = 12.0  # points: two pages of units per slice for a county's roster
+HEADER_HEIGHTS = (15.0, 40.0, 52.0)  # points: table, row and column in words
+MARGINS = (0.4, 0.6)  # inches: left and right, top and bottom
 
 _FONT = Font(name="宋体", size=9)
 _BOLD = Font(name="宋体", size=9, bold=True)
@@ -55,54 +64,168 @@ def slices(edition: Edition, budget: float = PAGE_WIDTH) -> list[list[Cell]]:
     return found
 
 
-def write_detail(sheet: Worksheet, result: Consolidation, text: Callable[[str], object] = str) -> None:
-    """Fill ``sheet`` with every unit's values; ``text`` is how unit-supplied text is written."""
-    edition = result.edition
-    parts = slices(edition)
-    for index, (words, code, width) in enumerate(HEAD, start=1):
-        sheet.merge_cells(start_row=1, start_column=index, end_row=3, end_column=index)
-        _head(sheet.cell(1, index), words)
-        sheet.cell(4, index, code)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+@dataclass(frozen=True)
+class Head:
+    """One header text of 明细 at (row, column), counted from 1, spanning to (last_row, last_column)."""
+
+    row: int
+    column: int
+    text: str
+    last_row: int
+    last_column: int
+
+    @property
+    def merged(self) -> bool:
+        return (self.row, self.column) != (self.last_row, self.last_column)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The sheet's header and columns, written alike into the workbook or into a file of its own."""
+
+    heads: tuple[Head, ...]  # rows 1–3: table, row and column in the form's words
+    codes: tuple[str, ...]  # row 4 (hidden): every column's code, for machines
+    widths: tuple[float, ...]  # every column's width
+    breaks: tuple[int, ...]  # a page break after each of these columns
+    order: tuple[str, ...]  # the cell codes of the value columns, in order
+
+    @property
+    def width(self) -> int:
+        return len(self.codes)
+
+
+def layout(edition: Edition) -> Layout:
+    """Where every header text, column and page break of 明细 goes for ``edition``."""
+    heads = [Head(1, index, words, HEADER_ROWS - 1, index) for index, (words, _, _) in enumerate(HEAD, start=1)]
+    widths = [width for _, _, width in HEAD]
+    breaks = []
     column = len(HEAD) + 1
+    parts = slices(edition)
     for part in parts:
-        table = edition.table(part[0].table)
         last = column + len(part) - 1
-        sheet.merge_cells(start_row=1, start_column=column, end_row=1, end_column=last)
-        _head(sheet.cell(1, column), table.title)
+        heads.append(Head(1, column, edition.table(part[0].table).title, 1, last))
         offset = column
         for _, same_row in groupby(part, key=lambda c: c.row.code):
             cells = list(same_row)
-            end = offset + len(cells) - 1
-            if end > offset:
-                sheet.merge_cells(start_row=2, start_column=offset, end_row=2, end_column=end)
-            _head(sheet.cell(2, offset), cells[0].row.name)
-            for i, cell in enumerate(cells):
-                _head(sheet.cell(3, offset + i), cell.column.header)
-                sheet.cell(4, offset + i, cell.code)
-                sheet.column_dimensions[get_column_letter(offset + i)].width = NUMBER_WIDTH
-            offset = end + 1
-        for r in range(1, 4):
-            for c in range(column, last + 1):
-                sheet.cell(r, c).border = _BORDER
-        sheet.col_breaks.append(Break(id=last))
+            heads.append(Head(2, offset, cells[0].row.name, 2, offset + len(cells) - 1))
+            heads += [Head(3, offset + i, cell.column.header, 3, offset + i) for i, cell in enumerate(cells)]
+            offset += len(cells)
+        widths += [NUMBER_WIDTH] * len(part)
+        breaks.append(last)
         column = last + 1
-    order = [cell.code for part in parts for cell in part]
+    order = tuple(cell.code for part in parts for cell in part)
+    return Layout(tuple(heads), (*(code for _, code, _ in HEAD), *order), tuple(widths), tuple(breaks), order)
+
+
+def unit_rows(result: Consolidation, order: Sequence[str], text: Callable[[str], object]) -> Iterator[list]:
+    """One row per unit that sent something: its code, name, whether it counts, its values."""
     for report, submission in result.sent:
         counted = "是" if report.counted else "否"
-        values = [submission.values.get(code) for code in order]
-        sheet.append([text(report.unit.id), text(report.unit.name), counted, *values])
+        yield [text(report.unit.id), text(report.unit.name), counted, *(submission.values.get(c) for c in order)]
+
+
+def write_detail(sheet: Worksheet, result: Consolidation, text: Callable[[str], object] = str) -> None:
+    """Fill ``sheet`` with every unit's values; ``text`` is how unit-supplied text is written."""
+    plan = layout(result.edition)
+    for head in plan.heads:
+        if head.merged:
+            sheet.merge_cells(
+                start_row=head.row, start_column=head.column, end_row=head.last_row, end_column=head.last_column
+            )
+        _head(sheet.cell(head.row, head.column), head.text)
+    for index, (code, width) in enumerate(zip(plan.codes, plan.widths, strict=True), start=1):
+        sheet.cell(HEADER_ROWS, index, code)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for r in range(1, HEADER_ROWS):
+        for c in range(len(HEAD) + 1, plan.width + 1):
+            sheet.cell(r, c).border = _BORDER
+    for last in plan.breaks:
+        sheet.col_breaks.append(Break(id=last))
+    for values in unit_rows(result, plan.order, text):
+        sheet.append(values)
     for number, line in enumerate(sheet.iter_rows(min_row=HEADER_ROWS + 1), start=HEADER_ROWS + 1):
         sheet.row_dimensions[number].height = ROW_HEIGHT
         for box in line:
             box.font, box.border = _FONT, _BORDER
             box.alignment = _NAME if box.column == 2 else _CENTER
-    sheet.row_dimensions[1].height = 15
-    sheet.row_dimensions[2].height = 40
-    sheet.row_dimensions[3].height = 52
-    sheet.row_dimensions[4].hidden = True
+    for number, height in enumerate(HEADER_HEIGHTS, start=1):
+        sheet.row_dimensions[number].height = height
+    sheet.row_dimensions[HEADER_ROWS].hidden = True
     sheet.freeze_panes = f"{get_column_letter(len(HEAD) + 1)}{HEADER_ROWS + 1}"
     _print_setup(sheet)
+
+
+def write_detail_file(path: Path, result: Consolidation, text: Callable[[str], object] = str) -> None:
+    """明细 as a workbook of its own (明细数据.xlsx), laid out as the sheet is, streamed row by row
+    (xlsxwriter's constant_memory mode: one row in memory however many units there are)."""
+    import xlsxwriter  # only a province's run needs it
+
+    plan = layout(result.edition)
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    looks = {"font_name": _FONT.name, "font_size": _FONT.size, "valign": "vcenter"}
+    body = book.add_format(looks | {"border": 1, "align": "center", "text_wrap": True})
+    name = book.add_format(looks | {"border": 1, "align": "left", "shrink": True})
+    sheet = book.add_worksheet(SHEET)
+    for index, width in enumerate(plan.widths):
+        sheet.set_column(index, index, width)
+    for number, height in enumerate(HEADER_HEIGHTS):
+        sheet.set_row(number, height)
+    sheet.set_row(HEADER_ROWS - 1, None, None, {"hidden": True})
+    sheet.set_default_row(ROW_HEIGHT)
+    _stream_header(book, sheet, plan, looks)
+    for r, values in enumerate(unit_rows(result, plan.order, text), start=HEADER_ROWS):
+        for c, value in enumerate(values):
+            style = name if c == 1 else body
+            if value is None:
+                sheet.write_blank(r, c, None, style)
+            elif isinstance(value, str):
+                sheet.write_string(r, c, value, style)
+            else:
+                sheet.write_number(r, c, value, style)
+    sheet.freeze_panes(HEADER_ROWS, len(HEAD))
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_print_scale(PRINT_SCALE)
+    sheet.repeat_rows(0, HEADER_ROWS - 1)
+    sheet.repeat_columns(0, len(HEAD) - 1)
+    sheet.set_margins(left=MARGINS[0], right=MARGINS[0], top=MARGINS[1], bottom=MARGINS[1])
+    sheet.set_v_pagebreaks(list(plan.breaks))
+    sheet.set_footer("&C" + FOOTER)
+    book.close()
+
+
+def _stream_header(book: Any, sheet: Any, plan: Layout, looks: dict[str, object]) -> None:
+    """The four header rows of the streamed file (xlsxwriter's workbook and worksheet)."""
+    boxed = looks | {"bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2", "left": 1, "right": 1}
+    head = book.add_format(boxed | {"top": 1, "bottom": 1})
+    # Rows go out one by one, each once: a merge is recorded while its row is the current one.
+    # A merge down the header rows cannot be (its first row is out before its last is written):
+    # its text sits in its middle row, in a box drawn round the cells it spans.
+    header: dict[tuple[int, int], tuple[str | None, Any]] = {
+        (r, c): (None, head) for r in range(HEADER_ROWS - 1) for c in range(plan.width)
+    }
+    for h in plan.heads:
+        if h.last_row == h.row:
+            header[h.row - 1, h.column - 1] = (h.text, head)
+            continue
+        middle = (h.row + h.last_row) // 2
+        for r in range(h.row, h.last_row + 1):
+            edges = {"top": 1} if r == h.row else {"bottom": 1} if r == h.last_row else {}
+            header[r - 1, h.column - 1] = (h.text if r == middle else None, book.add_format(boxed | edges))
+    for r in range(HEADER_ROWS - 1):
+        for c in range(plan.width):
+            words, look = header[r, c]
+            if words is None:
+                sheet.write_blank(r, c, None, look)
+            else:
+                sheet.write_string(r, c, words, look)
+        for h in plan.heads:
+            if h.row == h.last_row == r + 1 and h.merged:
+                sheet.merge_range(r, h.column - 1, r, h.last_column - 1, h.text, head)
+    for c, code in enumerate(plan.codes):
+        sheet.write_string(HEADER_ROWS - 1, c, code)
 
 
 def _head(cell: OpenpyxlCell | MergedCell, text: str) -> None:
@@ -116,5 +239,5 @@ def _print_setup(sheet: Worksheet) -> None:
     sheet.page_setup.scale = PRINT_SCALE
     sheet.print_title_rows = f"1:{HEADER_ROWS}"
     sheet.print_title_cols = f"A:{get_column_letter(len(HEAD))}"
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.left = sheet.page_margins.right = MARGINS[0]
+    sheet.page_margins.top = sheet.page_margins.bottom = MARGINS[1]

@@ -1,0 +1,152 @@
+"""The consolidation's outputs at province scale: the long CSV written a row at a time, the 明细
+sheet moved into a companion file 明细数据.xlsx above ``[outputs] detail_in_workbook_max``, and
+the gaps email carrying the summary workbook only."""
+
+import copy
+import shutil
+from email import message_from_bytes, policy
+
+import openpyxl
+import pandas as pd
+import pytest
+from helpers import settings_for
+
+from rollup import pipeline
+from rollup.ingest import read_submission
+from rollup.notify import write_gaps
+from rollup.outputs import OutputSet
+from rollup.render.breakdown import NAMED, Contribution, listed
+from rollup.render.consolidation import DETAIL_FILE, long_header, long_rows, write_outputs
+from rollup.text import sheet_text
+from rollup.validate import validate
+
+FEW = 10  # a threshold the sample's 74 units are above
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory, all_74):
+    """The sample's 74 units tracked once, with a config that keeps at most 10 units' detail in the workbook."""
+    folder = tmp_path_factory.mktemp("office")
+    shutil.copytree(all_74, folder / "inbox")
+    settings = settings_for(folder, folder / "inbox", f"[outputs]\ndetail_in_workbook_max = {FEW}\n")
+    return settings, pipeline.track(settings)
+
+
+def test_the_streamed_csv_is_byte_for_byte_what_pandas_wrote(office, tmp_path):
+    _, tracked = office
+    result = copy.deepcopy(tracked.consolidation)
+    _, first = result.summed[0]
+    first.notes["B.1.natural"] = '=HYPERLINK("http://evil")'  # a formula from a unit's file
+    first.values["A.procurement.amount_wan"] = 12.5  # one figure with decimals
+    for csv_format in ("zh", "codes"):
+        written = write_outputs(result, tmp_path / csv_format, tracked.status, csv_format=csv_format).csv
+        before = tmp_path / f"pandas-{csv_format}.csv"  # how 明细数据.csv was written before it was streamed
+        frame = pd.DataFrame(list(long_rows(result, csv_format)), columns=list(long_header(csv_format)), dtype=object)
+        frame.map(sheet_text).to_csv(before, index=False, encoding="utf-8-sig")
+        assert written.read_bytes() == before.read_bytes()
+        text = written.read_text(encoding="utf-8-sig")
+        assert text.count("\n") == 1 + 74 * 198
+        assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+        assert ",12.5," in text and ",0.0," in text
+    assert written.read_bytes().startswith(b"\xef\xbb\xbfunit,code,value,mark,note")
+
+
+def test_below_the_threshold_the_detail_stays_in_the_workbook(office, tmp_path):
+    _, tracked = office
+    outputs = write_outputs(tracked.consolidation, tmp_path, tracked.status, detail_in_workbook_max=74)
+    assert outputs.detail is None and not (tmp_path / "2019" / DETAIL_FILE).exists()
+    book = openpyxl.load_workbook(outputs.workbook)
+    assert book["明细"].max_row == 4 + 74
+    assert DETAIL_FILE not in " ".join(str(c.value) for row in book["封面"].iter_rows() for c in row)
+
+
+def test_above_the_threshold_the_detail_is_a_companion_file_the_cover_names(office, tmp_path):
+    settings, tracked = office
+    result = tracked.consolidation
+    limit = settings.outputs.detail_in_workbook_max
+    outputs = write_outputs(result, tmp_path / "apart", tracked.status, detail_in_workbook_max=limit)
+    inside = write_outputs(result, tmp_path / "inside", tracked.status, detail_in_workbook_max=74)
+
+    assert outputs.detail == tmp_path / "apart" / "2019" / DETAIL_FILE and outputs.detail.is_file()
+    book = openpyxl.load_workbook(outputs.workbook)
+    assert "明细" not in book.sheetnames and {"封面", "校验问题", "报送情况", "数字来源"} <= set(book.sheetnames)
+    for name in ("封面", "说明"):
+        texts = [str(c.value) for row in book[name].iter_rows() for c in row if c.value]
+        assert any(f"《{DETAIL_FILE}》" in text and "74 家" in text for text in texts), name
+    # still a submission of the level above, with every unit's figures
+    again = validate(read_submission(outputs.workbook), year=2019)
+    assert again.values == result.values and again.findings == ()
+
+    # the companion holds every unit's row, laid out as the sheet in the workbook is
+    apart = openpyxl.load_workbook(outputs.detail)
+    assert apart.sheetnames == ["明细"]
+    detail, sheet = apart["明细"], openpyxl.load_workbook(inside.workbook)["明细"]
+    rows = [list(r) for r in detail.iter_rows(values_only=True)]
+    same = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[3:] == same[3:] and [r[3:] for r in rows[:3]] == [r[3:] for r in same[:3]]
+    # 编码, 单位名称, 计入汇总 boxed over the three header rows (a merge down the rows cannot be streamed)
+    assert [r[:3] for r in rows[:3]] == [[None] * 3, ["编码", "单位名称", "计入汇总"], [None] * 3]
+    codes = rows[3]
+    assert len(rows) == 4 + 74 and [r[1] for r in rows[4:]] == [u.unit.name for u, _ in result.sent]
+    for (report, submission), row in zip(result.sent, rows[4:], strict=True):
+        assert row[0] == report.unit.id and row[2] == "是"
+        assert dict(zip(codes[3:], row[3:], strict=True)) == submission.values
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {str(r) for r in detail.merged_cells.ranges} == merged - {"A1:A3", "B1:B3", "C1:C3"}
+    assert [b.id for b in detail.col_breaks.brk] == [b.id for b in sheet.col_breaks.brk]
+    assert detail.row_dimensions[4].hidden and detail.freeze_panes == sheet.freeze_panes == "D5"
+    assert (detail.print_title_rows, detail.print_title_cols) == (sheet.print_title_rows, sheet.print_title_cols)
+    assert detail.page_setup.orientation == "landscape" and detail.oddFooter.center.text == "&A　第 &P 页"
+    assert detail.column_dimensions["B"].width == pytest.approx(sheet.column_dimensions["B"].width, abs=0.8)
+    assert detail["B5"].font.b is False and detail["A1"].font.b is True and detail["D5"].border.left.style == "thin"
+
+
+def test_unit_text_in_the_companion_file_is_never_a_formula(office, tmp_path):
+    _, tracked = office
+    result = copy.deepcopy(tracked.consolidation)
+    first, _ = result.sent[0]
+    object.__setattr__(first.unit, "name", "=1+2")
+    detail = write_outputs(result, tmp_path, tracked.status, detail_in_workbook_max=FEW).detail
+    assert detail is not None
+    cell = openpyxl.load_workbook(detail)["明细"]["B5"]
+    assert (cell.value, cell.data_type) == ("'=1+2", "s")
+
+
+def test_the_gaps_email_attaches_the_summary_workbook_not_the_detail(office, tmp_path):
+    settings, tracked = office
+    with OutputSet(tmp_path / "2019") as staged:
+        outputs = write_outputs(
+            tracked.consolidation,
+            tmp_path,
+            tracked.status,
+            staged,
+            detail_in_workbook_max=settings.outputs.detail_in_workbook_max,
+        )
+        letter = write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
+    assert letter.eml is not None and outputs.detail is not None
+    message = message_from_bytes(letter.eml.read_bytes(), policy=policy.default)
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename() == outputs.workbook.name
+    assert attachment.get_content() == outputs.workbook.read_bytes()
+    summary = tmp_path / "attached.xlsx"
+    summary.write_bytes(attachment.get_content())
+    assert "明细" not in openpyxl.load_workbook(summary, read_only=True).sheetnames
+    text = message.get_body(("plain",)).get_content()
+    assert f"附件为汇总表《{outputs.workbook.name}》" in text and DETAIL_FILE not in text
+    # base64 makes a file a third larger; nothing else of size rides along
+    assert letter.eml.stat().st_size < outputs.workbook.stat().st_size * 1.4 + 300_000
+
+
+def test_a_figure_of_thousands_of_units_names_the_largest_and_counts_the_rest():
+    shares = [Contribution(f"第{i:04d}县商务局", 1000 - i) for i in range(NAMED + 50)]
+    words = listed(shares)
+    assert words.startswith("第0000县商务局 1000；") and f"第{NAMED - 1:04d}县商务局" in words
+    assert f"第{NAMED:04d}县商务局" not in words
+    assert words.endswith(f"；其余 50 家共 {sum(1000 - i for i in range(NAMED, NAMED + 50))}")
+    assert listed(shares[:3]) == "第0000县商务局 1000；第0001县商务局 999；第0002县商务局 998"
+
+
+def test_consolidate_honours_the_configured_threshold(office):
+    settings, _ = office
+    outputs = pipeline.run(settings).outputs
+    assert outputs.detail is not None and outputs.detail.is_file()
