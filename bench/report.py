@@ -193,7 +193,7 @@ def section(result: Result) -> list[str]:
         lines += [
             "",
             f"One fully synced SQLite commit in the work folder took {commit['before']:.1f} ms before the run and "
-            f"{commit['after']:.1f} ms after it (the ledger commits once per file, so its stage follows this figure).",
+            f"{commit['after']:.1f} ms after it (the ledger commits once per run: what it costs is the disk's latency once, not once a file).",
         ]
     if result.get("note"):
         lines += ["", f"Note: {result['note']}"]
