@@ -239,10 +239,14 @@ class Workload:
         return {"n": self.n, "year": self.year, "seed": self.seed, "generator": GENERATOR_VERSION}
 
     def is_ready(self) -> bool:
-        """Whether the folder already holds exactly this workload (so it can be reused)."""
+        """Whether the folder already holds exactly this workload (so it can be reused), received
+        before the deadline (a copy of the folder stamps its files with the time of copying)."""
         manifest = self.folder / MANIFEST
         try:
-            return json.loads(manifest.read_text(encoding="utf-8")) == self._manifest() and len(self.files) == self.n
+            same = json.loads(manifest.read_text(encoding="utf-8")) == self._manifest()
+            files = self.files
+            deadline = datetime(self.year + 1, 1, 31).timestamp()
+            return same and len(files) == self.n and all(p.stat().st_mtime < deadline for p in files)
         except (OSError, ValueError):
             return False
 

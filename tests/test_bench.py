@@ -2,6 +2,7 @@
 that rollup reads with no finding, for every edition. (The benchmark's times are not tested.)"""
 
 import hashlib
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,12 @@ def test_a_workload_is_recognised_for_reuse_only_when_it_is_the_same(workload):
     assert workload.is_ready()
     assert not Workload(workload.folder, N + 1, workload.year, workload.seed).is_ready()
     assert not Workload(workload.folder, N, workload.year, workload.seed + 1).is_ready()
+    copied = workload.files[0]
+    received = copied.stat().st_mtime_ns
+    os.utime(copied)  # a copy of the folder: received now, after the deadline
+    assert not workload.is_ready()
+    os.utime(copied, ns=(received, received))
+    assert workload.is_ready()
 
 
 def test_the_stage_timer_still_calls_the_pipeline_as_it_is(workload):
