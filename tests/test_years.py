@@ -214,3 +214,16 @@ def test_import_history_takes_the_units_figures_from_an_earlier_consolidated_wor
     tracked = pipeline.track(office, 2021, as_of=date(2022, 3, 1))
     findings = {u.unit.name: sorted(f.rule for f in u.findings) for u in tracked.status.units}
     assert findings == {"乐清市商务局": [], "乐清市财政局": ["carry_over_mismatch"] * 3}
+
+
+def test_the_console_counts_notes_and_lists_only_what_asks_for_a_look(office):
+    config = str(office.base_dir / "rollup.toml")
+    shown = CliRunner().invoke(app, ["consolidate", "--config", config, "--year", "2021", "--as-of", "2022-03-01"])
+    assert shown.exit_code == 0, shown.output
+    status = pipeline.track(office, 2021, as_of=date(2022, 3, 1)).status
+    notes = [f for u in status.units for f in u.findings if f.severity == Severity.INFO]
+    assert {f.rule for f in notes} == {"no_last_year"} and len(notes) == 2
+    assert f"另有提示 {len(notes)} 条" in shown.output
+    listed = {u.unit.name for u in status.units if u.errors or any(f.severity == Severity.WARNING for f in u.findings)}
+    table = shown.output.split("校验问题（按单位）")[1] if "校验问题（按单位）" in shown.output else ""
+    assert all(name in table for name in listed)

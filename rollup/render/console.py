@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from rollup.findings import IDENTITY_RULES, FindingRow, finding_rows
+from rollup.findings import IDENTITY_RULES, FindingRow, Severity, finding_rows
 from rollup.forms import editions, format_number
 from rollup.model import Submission
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
@@ -142,6 +142,10 @@ def print_status(console: Console, report: StatusReport, *, title: bool = True) 
             say(console, "  {file}（{unit}；{why}）", file=old.file, unit=old.unit or "未匹配单位", why=old.why)
 
 
+def _warnings(status: UnitStatus) -> int:
+    return sum(1 for f in status.findings if f.severity == Severity.WARNING)
+
+
 def _print_identity(console: Console, report: StatusReport) -> None:
     """Which unit a file stands for, where in doubt: never only a number in a table."""
     doubts = [(u, f) for u in report.units for f in u.findings if f.rule in IDENTITY_RULES]
@@ -152,18 +156,22 @@ def _print_identity(console: Console, report: StatusReport) -> None:
 
 
 def _print_findings(console: Console, report: StatusReport) -> None:
-    flagged = [u for u in report.units if u.findings or u.accepted_findings]
+    # a note (提示) asks nothing of anyone: counted here, listed in the workbook, so that a
+    # province's thousands of "no report of last year" do not bury what needs correcting
+    notes = sum(1 for u in report.units for f in u.findings if f.severity == Severity.INFO)
+    flagged = [u for u in report.units if len(u.errors) + _warnings(u) or u.accepted_findings]
     if not flagged:
-        console.print("[green]已收到的报告均未发现问题[/green]")
-        return
-    table = Table(title="校验问题（按单位）", show_lines=False)
-    for header in ("单位", "状态", "错误", "警告", "已说明"):
-        table.add_column(header)
-    for u in flagged:
-        warnings = len(u.findings) - len(u.errors)
-        cells = (u.unit.name, u.standing, len(u.errors), warnings, len(u.accepted_findings))
-        table.add_row(*(console_text(cell) for cell in cells))
-    console.print(table)
+        console.print("[green]已收到的报告均未发现需要更正或核实的问题[/green]")
+    else:
+        table = Table(title="校验问题（按单位）", show_lines=False)
+        for header in ("单位", "状态", "错误", "警告", "已说明"):
+            table.add_column(header)
+        for u in flagged:
+            cells = (u.unit.name, u.standing, len(u.errors), _warnings(u), len(u.accepted_findings))
+            table.add_row(*(console_text(cell) for cell in cells))
+        console.print(table)
+    if notes:
+        say(console, "另有提示 {notes} 条（无需更正，见汇总工作簿的“校验问题”表）", notes=notes)
     for u in flagged:
         for row in finding_rows(u.errors[:MAX_LISTED]):
             say(
