@@ -86,6 +86,24 @@ def test_consolidate_send_delivers_over_starttls_and_records_it(tmp_path, demo_i
     assert sent(settings) == [(None, GAPS)]
 
 
+def test_a_kept_gaps_email_is_sent_as_it_was_written(tmp_path, demo_inbox, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    with smtp_server(tmp_path, security="starttls", login=True) as server:
+        settings, config = project(
+            tmp_path, demo_inbox, smtp_toml(server.port, security="starttls", login=True, ca_file=server.ca_file)
+        )
+        assert runner.invoke(app, ["consolidate", *STABLE, *config]).exit_code == 0
+        written = (settings.outbox / "2019" / GAPS_FILE).read_bytes()
+        result = runner.invoke(app, ["consolidate", "--send", *STABLE, *config])
+    assert result.exit_code == 0 and "沿用上次生成的" in result.output, result.output
+    (got,) = server.mailbox.delivered
+    kept = message_from_bytes(written, policy=policy.default)
+    assert got.message["Subject"] == kept["Subject"]
+    (attachment,) = got.message.iter_attachments()
+    assert attachment.get_content() == next(kept.iter_attachments()).get_content()
+    assert sent(settings) == [(None, GAPS)]
+
+
 def test_notify_with_the_server_down_fails_visibly_and_keeps_the_eml(tmp_path, demo_inbox):
     settings, config = project(tmp_path, demo_inbox, smtp_toml(free_port()))
     result = runner.invoke(app, ["notify", *STABLE, *config])
