@@ -13,13 +13,13 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
 from rollup.config import ConfigError, Limits, Settings
 from rollup.findings import Finding, catalogue
-from rollup.forms import edition_for_year, editions
+from rollup.forms import Number, edition_for_year, editions
 from rollup.ingest import (
     SUBMISSION_SUFFIXES,
     code_digest,
@@ -34,13 +34,13 @@ from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
 from rollup.outputs import OutputSet, one_run_at_a_time
 from rollup.receipts import Receipt, load_receipts, receipt_for
-from rollup.render.consolidation import Outputs, write_outputs
-from rollup.render.template import write_templates
-from rollup.render.word import write_region_report
 from rollup.reuse import Reuse, most_alike, reuse
 from rollup.roster import Roster, Unit, load_roster, unit_key
 from rollup.status import StatusReport, acceptance_figures, covers, status_report
 from rollup.validate import LastYear, validate
+
+if TYPE_CHECKING:
+    from rollup.render.consolidation import Outputs
 from rollup.versions import HistoryEntry, history
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -272,7 +272,6 @@ def run(
             progress=progress,
             clock=clock,
         )
-        result = tracked.consolidation
         folder = settings.outbox / str(year)
         choices = {"exclude_invalid": exclude_invalid, "received_at": received_at, "csv_format": csv_format}
         with Ledger.open(settings.ledger_path) as ledger:
@@ -281,25 +280,42 @@ def run(
             kept = _kept_outputs(folder, ledger.outputs(year, key), tracked)
         if kept is not None:
             return kept
-        with OutputSet(folder) as staged:
-            with clock("outputs"):
-                outputs = write_outputs(
-                    result,
-                    settings.outbox,
-                    tracked.status,
-                    staged,
-                    csv_format=csv_format,
-                    years=years,
-                    detail_in_workbook_max=settings.outputs.detail_in_workbook_max,
-                )
-            with clock("Word report"):
-                report = write_region_report(result, staged, last=years.get(result.year - 1))
-            with clock("gaps email"):
-                gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
-        written = Result(result, tracked.status, outputs, gaps, report)
+        written = _write_outputs(settings, tracked, years, csv_format, clock)
         with Ledger.open(settings.ledger_path) as ledger:
             ledger.record_outputs(year, key, _outputs_record(folder, written))
     return written
+
+
+def _write_outputs(
+    settings: Settings,
+    tracked: Tracked,
+    years: Mapping[int, Mapping[str, Number]],
+    csv_format: str,
+    clock: Clock,
+) -> Result:
+    """Every output of a run, staged and swapped into outbox/<year>/ as one set."""
+    # the renderers (pandas, openpyxl, python-docx) load only for a run that writes: a re-run
+    # that keeps its outputs starts without them
+    from rollup.render.consolidation import write_outputs
+    from rollup.render.word import write_region_report
+
+    result = tracked.consolidation
+    with OutputSet(settings.outbox / str(result.year)) as staged:
+        with clock("outputs"):
+            outputs = write_outputs(
+                result,
+                settings.outbox,
+                tracked.status,
+                staged,
+                csv_format=csv_format,
+                years=years,
+                detail_in_workbook_max=settings.outputs.detail_in_workbook_max,
+            )
+        with clock("Word report"):
+            report = write_region_report(result, staged, last=years.get(result.year - 1))
+        with clock("gaps email"):
+            gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
+    return Result(result, tracked.status, outputs, gaps, report)
 
 
 def _outputs_key(settings: Settings, tracked: Tracked, ledger: Ledger, choices: Mapping[str, object]) -> str:
@@ -340,6 +356,8 @@ def _kept_outputs(folder: Path, record: Mapping[str, Any] | None, tracked: Track
     them again."""
     if record is None or record["gaps"] is None or not folder.is_dir() or _folder_state(folder) != record["files"]:
         return None
+    from rollup.render.consolidation import Outputs  # only here: see _write_outputs
+
     paths: dict[str, Any] = {name: folder / file if file else None for name, file in record["outputs"].items()}
     outputs = Outputs(**paths)
     gaps = notify.written_gaps(folder / record["gaps"])
@@ -607,6 +625,8 @@ def chase_templates(settings: Settings, report: StatusReport) -> dict[str, Path]
     outbox/templates/<year>/ to go with its 催报 (by unit id)."""
     missing = [u.unit for u in report.units if u.missing]
     folder = settings.outbox / "templates" / str(report.year)
+    from rollup.render.template import write_templates  # only here: see _write_outputs
+
     written = write_templates(edition_for_year(report.year), report.year, missing, folder)
     return {unit.id: path for unit, path in zip(missing, written, strict=True)}
 
