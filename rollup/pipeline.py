@@ -340,7 +340,8 @@ def _outputs_key(settings: Settings, tracked: Tracked, ledger: Ledger, choices: 
 
 
 def _folder_state(folder: Path) -> dict[str, list[int]]:
-    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(folder.iterdir()) if p.is_file()}
+    stats = {p.name: p.stat() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {name: [stat.st_size, stat.st_mtime_ns] for name, stat in stats.items()}
 
 
 def _outputs_record(folder: Path, result: Result) -> dict[str, object]:

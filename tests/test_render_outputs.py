@@ -150,3 +150,14 @@ def test_consolidate_honours_the_configured_threshold(office):
     settings, _ = office
     outputs = pipeline.run(settings).outputs
     assert outputs.detail is not None and outputs.detail.is_file()
+
+
+def test_the_console_names_the_detail_file(office):
+    from typer.testing import CliRunner
+
+    from rollup.cli import app
+
+    settings, _ = office
+    shown = CliRunner().invoke(app, ["consolidate", "--config", str(settings.base_dir / "rollup.toml")])
+    assert shown.exit_code == 0, shown.output
+    assert f"{DETAIL_FILE}（各单位明细，单位较多，未放入汇总表）" in shown.output.replace("\n", "")

@@ -53,6 +53,8 @@ def print_consolidation(console: Console, result: Consolidation, outputs: Output
     console.print("输出文件：")
     for path in (outputs.workbook, outputs.json, outputs.csv):
         say(console, "  {path}", path=path)
+    if outputs.detail is not None:
+        say(console, "  {path}（各单位明细，单位较多，未放入汇总表）", path=outputs.detail)
 
 
 def print_verdict(console: Console, report: StatusReport) -> None:
