@@ -76,11 +76,10 @@ def run_stages(config: Path, *, year: int | None = None) -> StageRun:
     staged = sum(run.seconds.values()), sum(run.cpu.values())
     run.seconds["other"], run.cpu["other"] = whole.wall - staged[0], whole.cpu - staged[1]
     with run.clock("console"):
-        print_consolidation(
-            Console(file=io.StringIO(), soft_wrap=True), result.consolidation, result.outputs, result.status
-        )
-    run.files = len(result.consolidation.units)  # one file per unit in the generated inbox
-    run.counted = len(result.consolidation.counted)
-    run.findings = len(result.consolidation.findings)
-    run.grand_total = float(sum(result.consolidation.values.values()))
+        print_consolidation(Console(file=io.StringIO(), soft_wrap=True), result.status, result.outputs)
+    run.files = len(result.status.units)  # one file per unit in the generated inbox
+    run.counted = result.status.counted
+    if not result.kept:  # a kept run consolidated nothing; asking for it here would consolidate
+        run.findings = len(result.consolidation.findings)
+        run.grand_total = float(sum(result.consolidation.values.values()))
     return run

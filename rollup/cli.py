@@ -211,7 +211,7 @@ def consolidate(
             progress=_progress,
             csv_format=str(csv_format),
         )
-    print_consolidation(console, result.consolidation, result.outputs, result.status)
+    print_consolidation(console, result.status, result.outputs)
     say(console, "  {report}（本级年度报告草稿，Word）", report=result.report)
     say(console, "  {eml}（缺报情况邮件）", eml=result.gaps.eml)
     if result.kept:

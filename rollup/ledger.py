@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from rollup.findings import Finding, Severity
 from rollup.forms import Number
@@ -154,6 +155,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE submissions ADD COLUMN reading TEXT;
     """,
+    # 7: the standing of every unit the outputs were written with (compressed, opaque here), so that
+    # a run with nothing changed shows it without reading or consolidating anything
+    """
+    ALTER TABLE runs ADD COLUMN standing BLOB;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -225,6 +231,15 @@ class Run:
     inbox_state: str
     counted: dict[str, int]
     values: dict[str, Number]
+
+
+@dataclass(frozen=True)
+class KeptOutputs:
+    """A year's outputs as the ledger remembers them: their files, and the standing they show
+    (empty when an older rollup wrote them)."""
+
+    files: dict[str, Any]
+    standing: bytes | None
 
 
 class LedgerError(Exception):
@@ -508,6 +523,13 @@ class Ledger:
                 found[path] = [Submission.from_record(record) for record in records]
         return found
 
+    def has_readings(self, files: Mapping[Path, FileState], reader: str) -> bool:
+        """Whether ``readings`` would find every one of ``files`` (a run would read none of
+        them), told without unpacking a reading."""
+        kept = self._db.execute("SELECT path, size, mtime_ns FROM readings WHERE reader = ?", (reader,))
+        found = {Path(path): FileState(size, mtime_ns) for path, size, mtime_ns in kept}
+        return all(found.get(path) == state for path, state in files.items())
+
     def keep_readings(
         self, read: Mapping[Path, tuple[FileState, list[Submission]]], reader: str, *, present: Iterable[Path]
     ) -> None:
@@ -566,18 +588,21 @@ class Ledger:
             values={r["code"]: r["value"] for r in values},
         )
 
-    def record_outputs(self, year: int, key: str, outputs: Mapping[str, object]) -> None:
-        """Remember what the year's outputs were made from (``key``) and which files they are."""
+    def record_outputs(self, year: int, key: str, outputs: Mapping[str, object], standing: bytes) -> None:
+        """Remember what the year's outputs were made from (``key``), which files they are and the
+        standing of every unit they show."""
         with self._db:
             self._db.execute(
-                "UPDATE runs SET outputs_key = ?, outputs = ? WHERE year = ?",
-                (key, json.dumps(outputs, ensure_ascii=False), year),
+                "UPDATE runs SET outputs_key = ?, outputs = ?, standing = ? WHERE year = ?",
+                (key, json.dumps(outputs, ensure_ascii=False), standing, year),
             )
 
-    def outputs(self, year: int, key: str) -> dict[str, object] | None:
+    def outputs(self, year: int, key: str) -> KeptOutputs | None:
         """The year's outputs as ``record_outputs`` remembered them, if they were made from ``key``."""
-        row = self._db.execute("SELECT outputs FROM runs WHERE year = ? AND outputs_key = ?", (year, key)).fetchone()
-        return json.loads(row["outputs"]) if row else None
+        row = self._db.execute(
+            "SELECT outputs, standing FROM runs WHERE year = ? AND outputs_key = ?", (year, key)
+        ).fetchone()
+        return KeptOutputs(json.loads(row["outputs"]), row["standing"]) if row else None
 
     def fingerprint(self, year: int) -> str:
         """What the ledger holds that a year's outputs may show, other than the year's own run:

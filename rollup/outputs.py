@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +25,16 @@ TEMP_PREFIX = ".rollup-tmp-"
 STAGING = ".rollup-staging"
 MANIFEST = "manifest.json"
 LOCK_FILE = ".rollup.lock"
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The consolidation's files in outbox/<year>/."""
+
+    workbook: Path
+    json: Path
+    csv: Path
+    detail: Path | None = None  # 明细数据.xlsx, when there are too many units for the workbook
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:

@@ -10,10 +10,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rollup import notify
 from rollup.aggregate import Consolidation, consolidate
@@ -29,18 +30,15 @@ from rollup.ingest import (
     read_files,
     reader_identity,
 )
-from rollup.ledger import Arrival, FileState, Ledger, Run, Version
+from rollup.ledger import Arrival, FileState, KeptOutputs, Ledger, Run, Version
 from rollup.model import Acceptance, Submission
 from rollup.outliers import Reported, find_outliers
-from rollup.outputs import OutputSet, one_run_at_a_time
+from rollup.outputs import Outputs, OutputSet, one_run_at_a_time
 from rollup.receipts import Receipt, load_receipts, receipt_for
 from rollup.reuse import Reuse, most_alike, reuse
 from rollup.roster import Roster, Unit, load_roster, unit_key
-from rollup.status import StatusReport, acceptance_figures, covers, status_report
+from rollup.status import StatusReport, acceptance_figures, covers, dump_report, load_report, status_report
 from rollup.validate import LastYear, validate
-
-if TYPE_CHECKING:
-    from rollup.render.consolidation import Outputs
 from rollup.versions import HistoryEntry, history
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -237,14 +235,21 @@ class Tracked:
 
 @dataclass(frozen=True)
 class Result:
-    """The main job's result: what ``track`` found, and the files written to outbox/<year>/."""
+    """The main job's result: where every unit stands, and the files written to outbox/<year>/
+    (``kept``: the files an earlier run made from the same inputs, left as they were)."""
 
-    consolidation: Consolidation
     status: StatusReport
     outputs: Outputs
     gaps: notify.Letter
     report: Path  # the region's own report, drafted in Word
-    kept: bool = False  # the files an earlier run made from the same inputs, left as they were
+    made: Callable[[], Consolidation] = field(repr=False, compare=False)
+    kept: bool = False
+
+    @cached_property
+    def consolidation(self) -> Consolidation:
+        """The consolidation the outputs show. A run that kept its outputs did not need it: it is
+        made again from the ledger (no file is read) the first time it is asked for."""
+        return self.made()
 
 
 def run(
@@ -260,10 +265,15 @@ def run(
 ) -> Result:
     """The main job (``rollup consolidate``): track the inbox, then write the consolidated
     workbook, JSON and CSV (``csv_format``: zh or codes), the region's report drafted in Word and
-    the gaps email (.eml) into outbox/<year>/, swapped in as one set."""
+    the gaps email (.eml) into outbox/<year>/, swapped in as one set. When nothing the outputs
+    are made from has changed since they were written, they are kept and nothing is read."""
     year = year or settings.year
-    with workspace(settings, year):
-        tracked = track(
+    as_of = as_of or settings.as_of or date.today()
+    folder = settings.outbox / str(year)
+    choices = {"exclude_invalid": exclude_invalid, "received_at": received_at, "csv_format": csv_format}
+
+    def tracked() -> Tracked:
+        return track(
             settings,
             year,
             as_of=as_of,
@@ -272,17 +282,27 @@ def run(
             progress=progress,
             clock=clock,
         )
-        folder = settings.outbox / str(year)
-        choices = {"exclude_invalid": exclude_invalid, "received_at": received_at, "csv_format": csv_format}
+
+    with workspace(settings, year):
+        with clock("discover"):
+            flat, dated = inbox_files(settings.inbox, year)
+            states = file_states(flat + dated)
         with Ledger.open(settings.ledger_path) as ledger:
-            years = ledger.city_years()
-            key = _outputs_key(settings, tracked, ledger, choices)
-            kept = _kept_outputs(folder, ledger.outputs(year, key), tracked)
+            state = _state_digest(settings.inbox, states)
+            # a file whose reading failed for the moment (a timeout) is read again, whatever else
+            before = ledger.outputs(year, _outputs_key(settings, year, as_of, state, ledger, choices))
+            if not ledger.has_readings(states, reader_identity(settings.limits)):
+                before = None
+        kept = _kept_outputs(folder, before, lambda: tracked().consolidation)
         if kept is not None:
             return kept
-        written = _write_outputs(settings, tracked, years, csv_format, clock)
+        now = tracked()
         with Ledger.open(settings.ledger_path) as ledger:
-            ledger.record_outputs(year, key, _outputs_record(folder, written))
+            years = ledger.city_years()
+            key = _outputs_key(settings, year, as_of, now.inbox_state, ledger, choices)
+        written = _write_outputs(settings, now, years, csv_format, clock)
+        with Ledger.open(settings.ledger_path) as ledger:
+            ledger.record_outputs(year, key, _outputs_record(folder, written), dump_report(now.status))
     return written
 
 
@@ -315,21 +335,23 @@ def _write_outputs(
             report = write_region_report(result, staged, last=years.get(result.year - 1))
         with clock("gaps email"):
             gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
-    return Result(result, tracked.status, outputs, gaps, report)
+    return Result(tracked.status, outputs, gaps, report, made=lambda: result)
 
 
-def _outputs_key(settings: Settings, tracked: Tracked, ledger: Ledger, choices: Mapping[str, object]) -> str:
-    """A digest of everything a year's outputs are made from besides the time of day: the inbox,
-    the config, roster and receipts, the ledger's other years and the office's decisions, the
-    day they are as of, the run's options and this rollup's code."""
+def _outputs_key(
+    settings: Settings, year: int, as_of: date, inbox: str, ledger: Ledger, choices: Mapping[str, object]
+) -> str:
+    """A digest of everything a year's outputs are made from besides the time of day: the inbox
+    (``inbox_state``), the config, roster and receipts, the ledger's other years and the office's
+    decisions, the day they are as of, the run's options and this rollup's code. Known before
+    anything is read, so that a run with nothing changed reads nothing."""
     digest = hashlib.sha256()
-    year = tracked.consolidation.year
     made_from = [
         code_digest(),
-        tracked.inbox_state,
+        inbox,
         settings.model_dump_json(),
         ledger.fingerprint(year),
-        json.dumps({**choices, "year": year, "as_of": tracked.status.as_of}, default=str, sort_keys=True),
+        json.dumps({**choices, "year": year, "as_of": as_of}, default=str, sort_keys=True),
     ]
     for part in made_from:
         digest.update(part.encode() + b"\0")
@@ -351,18 +373,20 @@ def _outputs_record(folder: Path, result: Result) -> dict[str, object]:
     return {"outputs": outputs, "report": result.report.name, "gaps": gaps, "files": _folder_state(folder)}
 
 
-def _kept_outputs(folder: Path, record: Mapping[str, Any] | None, tracked: Tracked) -> Result | None:
-    """This run's result with the outputs an earlier run made from the same, when they still lie
-    in ``folder`` as it left them (none taken away, opened and saved, or added); None: make
-    them again."""
-    if record is None or record["gaps"] is None or not folder.is_dir() or _folder_state(folder) != record["files"]:
+def _kept_outputs(folder: Path, kept: KeptOutputs | None, made: Callable[[], Consolidation]) -> Result | None:
+    """The result of the run that made the outputs in ``folder``, when it made them from the same
+    as this run and they still lie as it left them (none taken away, opened and saved, or added);
+    None: make them again."""
+    if kept is None or kept.standing is None or kept.files["gaps"] is None:
         return None
-    from rollup.render.consolidation import Outputs  # only here: see _write_outputs
-
-    paths: dict[str, Any] = {name: folder / file if file else None for name, file in record["outputs"].items()}
-    outputs = Outputs(**paths)
-    gaps = notify.written_gaps(folder / record["gaps"])
-    return Result(tracked.consolidation, tracked.status, outputs, gaps, folder / record["report"], kept=True)
+    if not folder.is_dir() or _folder_state(folder) != kept.files["files"]:
+        return None
+    status = load_report(kept.standing)
+    if status is None:
+        return None
+    paths: dict[str, Any] = {name: folder / file if file else None for name, file in kept.files["outputs"].items()}
+    gaps = notify.written_gaps(folder / kept.files["gaps"])
+    return Result(status, Outputs(**paths), gaps, folder / kept.files["report"], made, kept=True)
 
 
 def track(

@@ -4,11 +4,14 @@ corrected, with the office's 报送率 and 及时率. Built from the ledger; rea
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
+
+from pydantic import TypeAdapter, ValidationError
 
 from rollup.aggregate import Consolidation
 from rollup.findings import Finding
@@ -157,6 +160,9 @@ class StatusReport:
     headlines: tuple[tuple[str, float | int], ...] = ()
     imbalances: tuple[Imbalance, ...] = ()  # rules the consolidated tables break, and why
     excluded: tuple[str, ...] = ()  # units left out of the sums (errors, with --exclude-invalid)
+    edition: str = ""  # the form's edition, in its own words (2021年版)
+    counted: int = 0  # units whose figures are in the sums
+    other_years: int = 0  # inbox files of another year, left for that year's run
 
     @property
     def balanced(self) -> bool:
@@ -373,4 +379,29 @@ def status_report(
             )
         ),
         excluded=tuple(u.unit.name for u in result.excluded),
+        edition=result.edition.name,
+        counted=len(result.counted),
+        other_years=len(result.other_years),
     )
+
+
+# --- kept with a run's outputs ---------------------------------------------------------------------
+
+
+@cache
+def _as_json() -> TypeAdapter[StatusReport]:
+    return TypeAdapter(StatusReport)
+
+
+def dump_report(report: StatusReport) -> bytes:
+    """The report as compressed JSON, kept in the ledger with the outputs it was written into, so
+    that a run with nothing changed shows it without consolidating again."""
+    return zlib.compress(_as_json().dump_json(report), 1)
+
+
+def load_report(data: bytes) -> StatusReport | None:
+    """A report ``dump_report`` made; None for bytes that are not one (the run then starts over)."""
+    try:
+        return _as_json().validate_json(zlib.decompress(data))
+    except (zlib.error, ValidationError):
+        return None

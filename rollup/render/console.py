@@ -16,38 +16,39 @@ from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.text import console_text
 
 if TYPE_CHECKING:  # `rollup check` prints here: it must not load pandas and openpyxl with the outputs
-    from rollup.aggregate import Consolidation
     from rollup.notify import Delivery, ReminderPlan
-    from rollup.render.consolidation import Outputs
+    from rollup.outputs import Outputs
     from rollup.roster import Unit
     from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
 
 
-def print_consolidation(console: Console, result: Consolidation, outputs: Outputs, status: StatusReport) -> None:
-    expected = len(result.units)
-    by_category = Counter(u.unit.category for u in result.units)
+def print_consolidation(console: Console, status: StatusReport, outputs: Outputs) -> None:
+    """The run's summary: what was expected and received, whether the tables add up, the headline
+    figures and the files written. Everything comes from ``status``, which a run that keeps its
+    outputs has without consolidating again."""
+    by_category = Counter(u.unit.category for u in status.units)
     say(
         console,
         "[bold]{region} {year} 年度政府信息公开工作年度报告汇总[/bold]（{edition}）",
-        region=result.region,
-        year=result.year,
-        edition=result.edition.name,
+        region=status.region,
+        year=status.year,
+        edition=status.edition,
     )
     # the counts themselves come once, from print_status (one definition for every output)
     categories = "、".join(f"{k} {v}" for k, v in by_category.items())
-    say(console, "应报单位 {expected} 家（{categories}）", expected=expected, categories=categories)
+    say(console, "应报单位 {expected} 家（{categories}）", expected=len(status.units), categories=categories)
     print_status(console, status, title=False)
-    if result.other_years:
-        say(console, "收件箱中另有其他年度的文件 {count} 个，本次未汇总", count=len(result.other_years))
+    if status.other_years:
+        say(console, "收件箱中另有其他年度的文件 {count} 个，本次未汇总", count=status.other_years)
     print_verdict(console, status)
-    figures = "，".join(f"{label} {format_number(v)}" for label, v in result.edition.headline_figures(result.values))
+    figures = "，".join(f"{label} {format_number(v)}" for label, v in status.headlines)
     say(
         console,
         "[bold]{region}汇总主要数据[/bold]（计入 {counted} 家）：{figures}",
-        region=result.region,
-        counted=len(result.counted),
+        region=status.region,
+        counted=status.counted,
         figures=figures,
     )
     console.print("输出文件：")

@@ -9,7 +9,6 @@ import csv
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from rollup.aggregate import Consolidation
 from rollup.config import DETAIL_IN_WORKBOOK_MAX
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.forms import Edition, Number
-from rollup.outputs import OutputSet
+from rollup.outputs import Outputs, OutputSet
 from rollup.render.breakdown import comments, contributions, write_sheets
 from rollup.render.detail import SHEET as DETAIL_SHEET
 from rollup.render.detail import write_detail, write_detail_file
@@ -29,15 +28,6 @@ from rollup.render.sheets import CHART_ROWS, frame_sheet, rates_chart
 from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.text import safe_file_name, sheet_text
 from rollup.validate import Cause
-
-
-@dataclass(frozen=True)
-class Outputs:
-    workbook: Path
-    json: Path
-    csv: Path
-    detail: Path | None = None  # 明细数据.xlsx, when there are too many units for the workbook
-
 
 DETAIL_FILE = "明细数据.xlsx"
 
