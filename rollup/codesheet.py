@@ -9,8 +9,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rollup.forms import Edition, Table
+from rollup.forms import Edition, Table, editions
 from rollup.text import cell_text
 
 SHEET = "_rollup"
@@ -48,6 +49,7 @@ class CodeMap:
 _ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 
 
+@lru_cache(maxsize=4096)  # a template's few hundred addresses, looked up in every file
 def cell_position(address: str) -> tuple[int, int]:
     """(row, column), 1-based, of an A1-style address such as ``B23``; ``ValueError`` otherwise."""
     match = _ADDRESS.match(address.strip().upper())
@@ -119,9 +121,16 @@ def tampering(codemap: CodeMap, edition: Edition) -> str | None:
     that table's sheet, in the form's order (a row's cells left to right on one sheet row, rows
     top to bottom), no two keys on one cell, the cover's fields off the tables. A code pointed
     at the year, a label or another cell would otherwise be read as a figure."""
+    # the units of a region fill in the same few templates: each layout is judged once
+    return _tampering(edition.edition, tuple(codemap.locations.items()))
+
+
+@lru_cache(maxsize=64)
+def _tampering(name: str, locations: tuple[tuple[str, tuple[str, str]], ...]) -> str | None:
+    edition = editions()[name]
     positions: dict[str, tuple[str, tuple[int, int]]] = {}
     owners: dict[tuple[str, tuple[int, int]], str] = {}
-    for key, (sheet, cell) in codemap.locations.items():
+    for key, (sheet, cell) in locations:
         try:
             place = (sheet, cell_position(cell))
         except ValueError:

@@ -165,6 +165,7 @@ def test_the_console_says_when_the_outputs_were_kept(tmp_path, inbox):
     first, again = (CliRunner().invoke(app, argv) for _ in range(2))
     assert first.exit_code == again.exit_code == 0, first.output + again.output
     assert "沿用上次生成的" not in first.output and "沿用上次生成的" in again.output
+
     # the kept run shows what the run that wrote the files showed, though it consolidated nothing
     def lines(output: str) -> list[str]:  # the reading's progress bar leaves an empty line
         return [line for line in output.splitlines() if line.strip() and "沿用上次生成的" not in line]

@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from rollup.forms import MAXIMUM, CellKind, Number
@@ -57,7 +58,7 @@ def read_cell(raw: object, kind: CellKind = "count") -> Reading:
     if isinstance(raw, bool):
         return Reading("invalid", text=str(raw), kind=kind)
     if isinstance(raw, int | float):
-        return _checked(raw, kind, None, _shown(raw))
+        return _number(raw, kind)
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     if not text:
         return Reading("blank", 0, kind=kind)
@@ -73,6 +74,11 @@ def read_cell(raw: object, kind: CellKind = "count") -> Reading:
         value = value / 10000
     note = (match["note"] or "").strip() or None
     return _checked(value, kind, note, text)
+
+
+@lru_cache(maxsize=8192, typed=True)  # a workbook's numbers: the same few figures in cell after cell
+def _number(raw: int | float, kind: CellKind) -> Reading:
+    return _checked(raw, kind, None, _shown(raw))
 
 
 def _checked(value: float | int, kind: CellKind, note: str | None, text: str) -> Reading:

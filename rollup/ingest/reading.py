@@ -90,6 +90,8 @@ def read_bytes(path: Path, data: bytes, limits: Limits, folder: Path) -> Submiss
 def uncalculated(submission: Submission, cells: frozenset[str]) -> Submission:
     """Cells holding a formula the file carries no value for: calamine reads them as blank, which
     would count them as 0; they are findings instead, and absent from the values."""
+    if not cells:
+        return submission
     edition = editions().get(submission.edition or "")
     hit = {code for code, source in submission.sources.items() if _normal(source) in cells}
     if edition is None or not hit:

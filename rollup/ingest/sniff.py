@@ -36,7 +36,7 @@ def sniff(path: Path) -> Kind:
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
     if head.startswith(OLE_MAGIC):
-        return "ole"
+        return "ole" if _compound_header(head) else "damaged"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     text = _ascii_view(head)
@@ -45,6 +45,16 @@ def sniff(path: Path) -> Kind:
     if _HTML.search(text):
         return "html"
     return "text"
+
+
+def _compound_header(head: bytes) -> bool:
+    """Whether an OLE file starts with a whole compound-file header (MS-CFB 2.2: byte order
+    FFFE, version 3 with 512-byte sectors or 4 with 4096) and holds at least one sector after it:
+    a file cut short is damaged, whatever program might be asked to convert it."""
+    if len(head) < 512:
+        return False
+    version, order, shift = (int.from_bytes(head[at : at + 2], "little") for at in (0x1A, 0x1C, 0x1E))
+    return order == 0xFFFE and (version, shift) in ((3, 9), (4, 12)) and len(head) >= 512 + min(1 << shift, _HEAD - 512)
 
 
 def ole_holds_workbook(path: Path) -> bool:
