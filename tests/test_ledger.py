@@ -164,12 +164,14 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
         "INSERT INTO submissions (sha256, size, file_name, year, unit_id, received_at, received_from, first_seen, status)"
         " VALUES ('ab', 1, '旧.xlsx', 2019, 'D01', '2020-01-10 09:00:00', 'mtime', '2020-01-10 09:00:00', '无错误')"
     )
+    db.execute("INSERT INTO cell_values (submission_id, code, value, note) VALUES (1, 'B.1.total', 5, '含撤回')")
     db.commit()
     db.close()
     with Ledger.open(path) as ledger:
         assert ledger.schema_version == SCHEMA_VERSION == len(MIGRATIONS) >= 3
         (old,) = ledger.versions(2019, "D01")
         assert (old.file_name, old.received_at, old.explanation) == ("旧.xlsx", datetime(2020, 1, 10, 9), None)
+        assert ledger.values(old.id) == {"B.1.total": 5}  # the cell values, moved to their own B-tree
         ledger.record_message(
             year=2019,
             unit_id="D01",
