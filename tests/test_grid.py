@@ -91,9 +91,9 @@ def test_a_note_cut_by_a_page_break_is_joined():
 # --- format by content ---------------------------------------------------------------------
 
 # An OLE compound file's 512-byte header (MS-CFB 2.2): magic, version 3, byte order FFFE, 512-byte sectors.
-_COMPOUND_HEADER = (
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
-).ljust(512, b"\x00")
+_COMPOUND_HEADER = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff\x09\x00").ljust(
+    512, b"\x00"
+)
 
 
 @pytest.mark.parametrize(
