@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -105,7 +106,40 @@ class Submission:
                 "findings": tuple(Finding(**f | {"severity": Severity(f["severity"])}) for f in record["findings"]),
                 "constituents": tuple(Constituent(**c) for c in record["constituents"]),
             }
+        ).compact()
+
+    def compact(self) -> Submission:
+        """The same submission, holding its cell codes once for every submission, and its
+        sources once for every submission of the same template. A reading arrives with strings
+        of its own (unpickled from a reader, decoded from the ledger): held as they come, a
+        province's thousands of readings take five times the memory."""
+        return replace(
+            self,
+            values=_coded(self.values),
+            notes=_coded(self.notes),
+            marks=_coded(self.marks),
+            sources=_shared_sources(self.sources),
         )
+
+
+def _coded(cells: dict[str, Any]) -> dict[str, Any]:
+    return {sys.intern(code): value for code, value in cells.items()} if cells else cells
+
+
+_LAYOUTS = 64  # templates whose sources are held once; more is a hostile inbox, held as they come
+_SOURCES: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+
+
+def _shared_sources(sources: dict[str, str]) -> dict[str, str]:
+    if not sources:
+        return sources
+    layout = tuple(sources.items())
+    found = _SOURCES.get(layout)
+    if found is None:
+        found = {sys.intern(code): sys.intern(source) for code, source in sources.items()}
+        if len(_SOURCES) < _LAYOUTS:
+            _SOURCES[layout] = found
+    return found
 
 
 @dataclass(frozen=True)

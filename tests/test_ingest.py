@@ -145,3 +145,16 @@ def test_a_template_missing_a_cell_says_which(tmp_path, template2019):
     missing = [f for f in submission.findings if f.rule == "missing_cell"]
     assert [(f.table, f.row, f.column) for f in missing] == [("B", "3.2", "total")]
     assert "B.3.2.total" not in submission.values and missing[0].is_error
+
+
+def test_readings_of_one_template_hold_their_codes_and_sources_once(all_74):
+    from rollup.ingest import read_files
+    from rollup.model import Submission
+
+    read = read_files(sorted(all_74.glob("*.xlsx"))[:2])
+    first, second = (found for (found,) in read.values())
+    assert first.values != second.values and first.sources == second.sources
+    assert first.sources is second.sources  # one dict for every file of the template
+    assert all(a is b for a, b in zip(first.values, second.values, strict=True))  # one string per code
+    kept = Submission.from_record(first.record())  # as the ledger gives a reading back
+    assert kept == first and kept.sources is first.sources
