@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from helpers import settings_for
+from openpyxl.utils import get_column_letter
 
 from rollup import pipeline
 from rollup.ingest import read_submission
@@ -110,6 +111,26 @@ def test_unit_text_in_the_companion_file_is_never_a_formula(office, tmp_path):
     assert detail is not None
     cell = openpyxl.load_workbook(detail)["明细"]["B5"]
     assert (cell.value, cell.data_type) == ("'=1+2", "s")
+
+
+def test_the_companion_files_figures_are_numbers_in_boxes_and_a_missing_one_an_empty_box(office, tmp_path):
+    _, tracked = office
+    result = copy.deepcopy(tracked.consolidation)
+    _, first = result.sent[0]
+    _, second = result.sent[1]
+    first.values["A.procurement.amount_wan"] = 12.5
+    del second.values["A.rules.made"]
+    detail = write_outputs(result, tmp_path, tracked.status, detail_in_workbook_max=FEW).detail
+    assert detail is not None
+    sheet = openpyxl.load_workbook(detail)["明细"]
+    column = {code: index for index, code in enumerate(next(sheet.iter_rows(min_row=4, max_row=4, values_only=True)))}
+    amount = sheet.cell(5, column["A.procurement.amount_wan"] + 1)
+    missing = sheet.cell(6, column["A.rules.made"] + 1)
+    assert (amount.value, amount.data_type) == (12.5, "n") and missing.value is None
+    counted = sheet["C5"]  # 计入汇总, written by xlsxwriter itself: the figures have its style
+    assert (counted.font.name, counted.font.sz, counted.border.left.style) == ("宋体", 9, "thin")
+    assert {box.style_id for box in (amount, missing, sheet.cell(7, sheet.max_column))} == {counted.style_id}
+    assert sheet.dimensions == f"A1:{get_column_letter(len(column))}{4 + len(result.sent)}"
 
 
 def test_the_gaps_email_attaches_the_summary_workbook_not_the_detail(office, tmp_path):
