@@ -17,7 +17,7 @@ from rollup.ingest import read_submission
 from rollup.notify import write_gaps
 from rollup.outputs import OutputSet
 from rollup.render.breakdown import NAMED, Contribution, listed
-from rollup.render.consolidation import DETAIL_FILE, long_header, long_rows, write_outputs
+from rollup.render.consolidation import DETAIL_FILE, long_batches, long_header, write_outputs
 from rollup.text import sheet_text
 from rollup.validate import validate
 
@@ -42,7 +42,8 @@ def test_the_streamed_csv_is_byte_for_byte_what_pandas_wrote(office, tmp_path):
     for csv_format in ("zh", "codes"):
         written = write_outputs(result, tmp_path / csv_format, tracked.status, csv_format=csv_format).csv
         before = tmp_path / f"pandas-{csv_format}.csv"  # how 明细数据.csv was written before it was streamed
-        frame = pd.DataFrame(list(long_rows(result, csv_format)), columns=list(long_header(csv_format)), dtype=object)
+        rows = [row for batch in long_batches(result, csv_format) for row in batch]
+        frame = pd.DataFrame(rows, columns=list(long_header(csv_format)), dtype=object)
         frame.map(sheet_text).to_csv(before, index=False, encoding="utf-8-sig")
         assert written.read_bytes() == before.read_bytes()
         text = written.read_text(encoding="utf-8-sig")
