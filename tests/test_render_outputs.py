@@ -10,13 +10,14 @@ import openpyxl
 import pandas as pd
 import pytest
 from helpers import settings_for
+from openpyxl.utils import get_column_letter
 
 from rollup import pipeline
 from rollup.ingest import read_submission
 from rollup.notify import write_gaps
 from rollup.outputs import OutputSet
 from rollup.render.breakdown import NAMED, Contribution, listed
-from rollup.render.consolidation import DETAIL_FILE, long_header, long_rows, write_outputs
+from rollup.render.consolidation import DETAIL_FILE, long_batches, long_header, write_outputs
 from rollup.text import sheet_text
 from rollup.validate import validate
 
@@ -41,7 +42,8 @@ def test_the_streamed_csv_is_byte_for_byte_what_pandas_wrote(office, tmp_path):
     for csv_format in ("zh", "codes"):
         written = write_outputs(result, tmp_path / csv_format, tracked.status, csv_format=csv_format).csv
         before = tmp_path / f"pandas-{csv_format}.csv"  # how 明细数据.csv was written before it was streamed
-        frame = pd.DataFrame(list(long_rows(result, csv_format)), columns=list(long_header(csv_format)), dtype=object)
+        rows = [row for batch in long_batches(result, csv_format) for row in batch]
+        frame = pd.DataFrame(rows, columns=list(long_header(csv_format)), dtype=object)
         frame.map(sheet_text).to_csv(before, index=False, encoding="utf-8-sig")
         assert written.read_bytes() == before.read_bytes()
         text = written.read_text(encoding="utf-8-sig")
@@ -110,6 +112,26 @@ def test_unit_text_in_the_companion_file_is_never_a_formula(office, tmp_path):
     assert detail is not None
     cell = openpyxl.load_workbook(detail)["明细"]["B5"]
     assert (cell.value, cell.data_type) == ("'=1+2", "s")
+
+
+def test_the_companion_files_figures_are_numbers_in_boxes_and_a_missing_one_an_empty_box(office, tmp_path):
+    _, tracked = office
+    result = copy.deepcopy(tracked.consolidation)
+    _, first = result.sent[0]
+    _, second = result.sent[1]
+    first.values["A.procurement.amount_wan"] = 12.5
+    del second.values["A.rules.made"]
+    detail = write_outputs(result, tmp_path, tracked.status, detail_in_workbook_max=FEW).detail
+    assert detail is not None
+    sheet = openpyxl.load_workbook(detail)["明细"]
+    column = {code: index for index, code in enumerate(next(sheet.iter_rows(min_row=4, max_row=4, values_only=True)))}
+    amount = sheet.cell(5, column["A.procurement.amount_wan"] + 1)
+    missing = sheet.cell(6, column["A.rules.made"] + 1)
+    assert (amount.value, amount.data_type) == (12.5, "n") and missing.value is None
+    counted = sheet["C5"]  # 计入汇总, written by xlsxwriter itself: the figures have its style
+    assert (counted.font.name, counted.font.sz, counted.border.left.style) == ("宋体", 9, "thin")
+    assert {box.style_id for box in (amount, missing, sheet.cell(7, sheet.max_column))} == {counted.style_id}
+    assert sheet.dimensions == f"A1:{get_column_letter(len(column))}{4 + len(result.sent)}"
 
 
 def test_the_gaps_email_attaches_the_summary_workbook_not_the_detail(office, tmp_path):

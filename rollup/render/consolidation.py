@@ -68,18 +68,22 @@ def write_outputs(
     return Outputs(
         workbook=staged.write(f"{stem}.xlsx", workbook.save),
         json=staged.write("汇总数据.json", lambda tmp: tmp.write_text(data, encoding="utf-8")),
-        csv=staged.write("明细数据.csv", lambda tmp: write_csv(header, long_rows(result, csv_format), tmp)),
+        csv=staged.write("明细数据.csv", lambda tmp: write_csv(header, long_batches(result, csv_format), tmp)),
         detail=detail,
     )
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], path: Path) -> None:
-    """A table as CSV for Excel (UTF-8 with BOM), written a row at a time, no text in it taken for
-    a formula; lines end as pandas ends them (the platform's line ending), as they always have."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+def write_csv(header: Sequence[str], batches: Iterable[Sequence[Sequence[object]]], path: Path) -> None:
+    """A table as CSV for Excel (UTF-8 with BOM), handed to csv a batch of rows at a time (a unit's:
+    one call for two hundred lines); lines end as pandas ends them (the platform's line ending),
+    as they always have. Text in the rows is already as a sheet shows it (``sheet_text``)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        # the BOM written by hand: the utf-8-sig codec encodes each line in Python, not in C
+        handle.write("\ufeff")
         writer = csv.writer(handle, lineterminator=os.linesep)
         writer.writerow(header)
-        writer.writerows([sheet_text(value) for value in row] for row in rows)
+        for rows in batches:
+            writer.writerows(rows)
 
 
 def consolidated_json(result: Consolidation, status: StatusReport) -> dict:
@@ -156,25 +160,42 @@ def long_header(csv_format: str = "zh") -> tuple[str, ...]:
     return LONG_HEADERS[csv_format]
 
 
-def long_rows(result: Consolidation, csv_format: str = "zh") -> Iterator[tuple]:
-    """One line per unit and cell code (counted submissions only), with the cell's mark (blank,
-    not_applicable, or empty for a written number) and note, so a 0 keeps what it was, made one
-    at a time. Marks in Chinese, with the table, row and column in the form's words beside the
-    code; ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``."""
+def long_batches(result: Consolidation, csv_format: str = "zh") -> Iterator[list[tuple]]:
+    """The long table, a unit's lines at a time: one line per unit and cell code (counted
+    submissions only), with the cell's mark (blank, not_applicable, or empty for a written
+    number) and note, so a 0 keeps what it was; text as a sheet shows it (``sheet_text``). Marks
+    in Chinese, with the table, row and column in the form's words beside the code;
+    ``csv_format="codes"``: the machine-readable variant ``unit,code,value,mark,note``. At a
+    province's 1.4 million lines every step per line counts: what is the same on many lines (a
+    code's words, a unit's name and notes) is made once."""
     long_header(csv_format)
-    places = {code: _place(result.edition, code) for code in result.edition.cell_index}
+    labels = _Labels(result.edition, csv_format)
+    words = MARK_WORDS if csv_format == "zh" else {}
     # one figure with decimals and every figure is written with them (3 → 3.0), as the CSV has
     # always been written (by pandas, whose column of numbers was then a column of floats)
     decimals = any(isinstance(value, float) for _, s in result.summed for value in s.values.values())
     for report, s in result.summed:
-        unit = report.unit.name
-        for code, figure in s.values.items():
-            value = float(figure) if decimals else figure
-            mark, note = s.marks.get(code, ""), s.notes.get(code, "")
-            if csv_format == "codes":
-                yield unit, code, value, mark, note
-            else:
-                yield unit, *places.get(code, ("", "", "")), code, value, MARK_WORDS.get(mark, mark), note
+        unit = (sheet_text(report.unit.name),)
+        marks = {code: sheet_text(words.get(mark, mark)) for code, mark in s.marks.items()}
+        notes = {code: sheet_text(note) for code, note in s.notes.items()}
+        yield [
+            unit + labels[code] + (float(figure) if decimals else figure, marks.get(code, ""), notes.get(code, ""))
+            for code, figure in s.values.items()
+        ]
+
+
+class _Labels(dict[str, tuple[object, ...]]):
+    """The long table's columns between the unit and the value, by cell code: the code, after the
+    table, row and column in the form's words (``zh``), made once for every line of the code."""
+
+    def __init__(self, edition: Edition, csv_format: str):
+        super().__init__()
+        self.edition, self.csv_format = edition, csv_format
+
+    def __missing__(self, code: str) -> tuple[object, ...]:
+        place = _place(self.edition, code) if self.csv_format == "zh" else ()
+        found = self[code] = tuple(sheet_text(text) for text in (*place, code))
+        return found
 
 
 def _place(edition: Edition, code: str) -> tuple[str, str, str]:

@@ -11,11 +11,13 @@ A province's thousands of units do not fit a workbook that is built in memory an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl.cell.cell import Cell as OpenpyxlCell
 from openpyxl.cell.cell import MergedCell
@@ -24,8 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rollup.aggregate import Consolidation
-from rollup.forms import Cell, Edition
+from rollup.aggregate import Consolidation, UnitReport
+from rollup.forms import Cell, Edition, Number
 from rollup.render.form import FOOTER
 
 SHEET = "明细"
@@ -120,8 +122,12 @@ def layout(edition: Edition) -> Layout:
 def unit_rows(result: Consolidation, order: Sequence[str], text: Callable[[str], object]) -> Iterator[list]:
     """One row per unit that sent something: its code, name, whether it counts, its values."""
     for report, submission in result.sent:
-        counted = "是" if report.counted else "否"
-        yield [text(report.unit.id), text(report.unit.name), counted, *(submission.values.get(c) for c in order)]
+        yield [*_unit_head(report, text), *(submission.values.get(c) for c in order)]
+
+
+def _unit_head(report: UnitReport, text: Callable[[str], object]) -> tuple[object, object, str]:
+    """A unit's first three columns: its code, its name, whether it counts."""
+    return text(report.unit.id), text(report.unit.name), "是" if report.counted else "否"
 
 
 def write_detail(sheet: Worksheet, result: Consolidation, text: Callable[[str], object] = str) -> None:
@@ -156,13 +162,37 @@ def write_detail(sheet: Worksheet, result: Consolidation, text: Callable[[str], 
 
 
 def write_detail_file(path: Path, result: Consolidation, text: Callable[[str], object] = str) -> None:
-    """明细 as a workbook of its own (明细数据.xlsx), laid out as the sheet is, streamed row by row
-    (xlsxwriter's constant_memory mode: one row in memory however many units there are)."""
+    """明细 as a workbook of its own (明细数据.xlsx), laid out as the sheet is, streamed row by row.
+
+    xlsxwriter writes the file in its constant_memory mode (one row in memory however many units
+    there are), every cell but the figures; the figures, a province's million cells, are then
+    added to each unit's row as the sheet's XML is copied into the final file. They are only
+    numbers in one style, and writing their XML directly takes a tenth of the time xlsxwriter
+    spends on each cell."""
+    plan = layout(result.edition)
+    framed = io.BytesIO()
+    style = _write_frame(framed, result, plan, text)
+    with zipfile.ZipFile(framed) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for info in source.infolist():
+            if info.filename == _SHEET_PART:
+                with source.open(info) as frame, book.open(_copied(info), "w") as sheet:
+                    _add_figures(frame, sheet, (s.values for _, s in result.sent), plan, style)
+            else:
+                book.writestr(_copied(info), source.read(info))
+
+
+_SHEET_PART = "xl/worksheets/sheet1.xml"  # the file's only sheet, as xlsxwriter names it
+_ROW_END = b"</row>"
+
+
+def _write_frame(target: io.BytesIO, result: Consolidation, plan: Layout, text: Callable[[str], object]) -> int:
+    """The file without its figures, written by xlsxwriter into ``target``: the header rows, a row
+    per unit holding its code, name and 计入汇总, the columns, panes and print setup. Returns the
+    style (xlsxwriter's index of the cell format) the figures take."""
     import xlsxwriter  # only a province's run needs it
 
-    plan = layout(result.edition)
     book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     looks = {"font_name": _FONT.name, "font_size": _FONT.size, "valign": "vcenter"}
     body = book.add_format(looks | {"border": 1, "align": "center", "text_wrap": True})
@@ -175,15 +205,9 @@ def write_detail_file(path: Path, result: Consolidation, text: Callable[[str], o
     sheet.set_row(HEADER_ROWS - 1, None, None, {"hidden": True})
     sheet.set_default_row(ROW_HEIGHT)
     _stream_header(book, sheet, plan, looks)
-    for r, values in enumerate(unit_rows(result, plan.order, text), start=HEADER_ROWS):
-        for c, value in enumerate(values):
-            style = name if c == 1 else body
-            if value is None:
-                sheet.write_blank(r, c, None, style)
-            elif isinstance(value, str):
-                sheet.write_string(r, c, value, style)
-            else:
-                sheet.write_number(r, c, value, style)
+    for r, (report, _) in enumerate(result.sent, start=HEADER_ROWS):
+        for c, value in enumerate(_unit_head(report, text)):
+            sheet.write_string(r, c, str(value), name if c == 1 else body)
     sheet.freeze_panes(HEADER_ROWS, len(HEAD))
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
@@ -194,6 +218,47 @@ def write_detail_file(path: Path, result: Consolidation, text: Callable[[str], o
     sheet.set_v_pagebreaks(list(plan.breaks))
     sheet.set_footer("&C" + FOOTER)
     book.close()
+    return int(body.xf_index)
+
+
+def _add_figures(
+    frame: IO[bytes], sheet: IO[bytes], figures: Iterable[Mapping[str, Number]], plan: Layout, style: int
+) -> None:
+    """Copy the sheet's XML from ``frame`` to ``sheet``, each unit's figures (in ``plan.order``)
+    added to the end of its row, as xlsxwriter writes a number or an empty box."""
+    starts = [f'<c r="{get_column_letter(column)}' for column in range(len(HEAD) + 1, plan.width + 1)]
+    rows = _rows(frame)
+    for _ in range(HEADER_ROWS):
+        sheet.write(next(rows))
+    for number, values in enumerate(figures, start=HEADER_ROWS + 1):
+        cells = "".join(
+            [
+                f'{start}{number}" s="{style}"/>'
+                if value is None
+                else f'{start}{number}" s="{style}"><v>{value:.16G}</v></c>'
+                for start, value in zip(starts, [values.get(code) for code in plan.order], strict=True)
+            ]
+        )
+        sheet.write(next(rows)[: -len(_ROW_END)] + cells.encode() + _ROW_END)
+    for rest in rows:
+        sheet.write(rest)
+
+
+def _rows(xml: IO[bytes], block: int = 1 << 20) -> Iterator[bytes]:
+    """A sheet's XML cut after the end of each row (the last piece is what follows the rows),
+    read a block at a time."""
+    rest = b""
+    while chunk := xml.read(block):
+        *whole, rest = (rest + chunk).split(_ROW_END)
+        yield from (piece + _ROW_END for piece in whole)
+    yield rest
+
+
+def _copied(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A member's name, date, compression and attributes, for the same member in another archive."""
+    copied = zipfile.ZipInfo(info.filename, info.date_time)
+    copied.compress_type, copied.external_attr = info.compress_type, info.external_attr
+    return copied
 
 
 def _stream_header(book: Any, sheet: Any, plan: Layout, looks: dict[str, object]) -> None:

@@ -193,12 +193,12 @@ def _wide_block(table: Table, block: Block, top: int, labels: int, width: int) -
 # ---------------------------------------------------------------------------------------------
 # Sizing: column widths and row heights so that wrapped Chinese labels stay readable
 
-_CJK_WIDTH = 2.1  # a CJK character is about two Excel width units
+WIDEST = 2.1  # Excel width units of a CJK character (about two), the widest there is
 _MIN_HEIGHT = 18.0  # points
 
 
 def text_width(text: str) -> float:
-    return sum(_CJK_WIDTH if unicodedata.east_asian_width(ch) in "WFA" else 1.1 for ch in text)
+    return sum(WIDEST if unicodedata.east_asian_width(ch) in "WFA" else 1.1 for ch in text)
 
 
 def column_widths(layout: SheetLayout) -> dict[int, float]:

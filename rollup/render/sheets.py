@@ -18,7 +18,7 @@ from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rollup.render.form import text_width
+from rollup.render.form import WIDEST, text_width
 
 _FONT = Font(name="宋体", size=10)
 _BOLD = Font(name="宋体", size=10, bold=True)
@@ -108,7 +108,12 @@ def _lines(values: list[Any], shown: list[tuple[int, ColumnDimension]]) -> int:
         if value is None:
             continue
         width = max((dimension.width or 8) - 1, 1)
-        lines = max(lines, sum(math.ceil(text_width(part) / width) or 1 for part in str(value).split("\n")))
+        words = str(value)
+        # one line even if every character were wide (0.01: room for the rounding of a sum of
+        # widths): most cells, no need to measure them
+        if len(words) * WIDEST + 0.01 < width and "\n" not in words:
+            continue
+        lines = max(lines, sum(math.ceil(text_width(part) / width) or 1 for part in words.split("\n")))
     return lines
 
 

@@ -102,14 +102,17 @@ def _table(document: Any, table: Table, values: Mapping[str, Number], notes: Map
     grid.autofit = False
     widths = column_widths(layout)  # the workbook's proportions, scaled to the page
     scale = _TEXT_WIDTH_CM / sum(widths.values())
+    # Every cell, fetched once before any merge: python-docx lists the whole table again for
+    # each cell it is asked for. A merge keeps the cells of the other boxes as they are.
+    cells = [row.cells for row in grid.rows]
     for column, width in widths.items():
         grid.columns[column - 1].width = Cm(width * scale)  # the grid, which LibreOffice follows
-        for cell in grid.columns[column - 1].cells:
-            cell.width = Cm(width * scale)  # and each cell, which Word follows
+        for row in cells:
+            row[column - 1].width = Cm(width * scale)  # and each cell, which Word follows
     for box in boxes:
-        cell = grid.cell(box.top - top, box.left - 1)
+        cell = cells[box.top - top][box.left - 1]
         if box.height > 1 or box.width > 1:
-            cell = cell.merge(grid.cell(box.bottom - top, box.right - 1))
+            cell = cell.merge(cells[box.bottom - top][box.right - 1])
         text = (
             cell_words(values.get(box.code), notes.get(box.code), box.kind or "count") if box.code else box.text or ""
         )
