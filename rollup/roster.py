@@ -76,18 +76,18 @@ class Roster:
         units: list[Unit],
         region: str = "",
         source: Path | None = None,
-        keys: Mapping[str, list[str]] | None = None,
+        keys: Mapping[Unit, list[str]] | None = None,
     ):
-        """``keys``: each unit's ``unit_key`` of its name and aliases, by id, when a roster of
-        these units and more has them already (``for_year``): a province's names are reduced once."""
+        """``keys``: each unit's ``unit_key`` of its name and aliases, when a roster of these
+        units and more has them already (``for_year``): a province's names are reduced once."""
         self.units = units
         self.region = region
         self.source = source
         self._years: dict[int, Roster] = {}
-        self._keys = keys if keys is not None else {u.id: _name_keys(u, region) for u in units}
+        self._keys = keys if keys is not None else {u: _name_keys(u, region) for u in units}
         self._by_key: dict[str, Unit] = {}
         for unit in units:
-            for name, key in zip((unit.name, *unit.aliases), self._keys[unit.id], strict=True):
+            for name, key in zip((unit.name, *unit.aliases), self._keys[unit], strict=True):
                 other = self._by_key.get(key)
                 if other is not None and other.id != unit.id and other.overlaps(unit):
                     raise ConfigError(
