@@ -162,9 +162,11 @@ def _roster(settings: Settings) -> Roster:
 
 
 def _progress(paths: list[Path]) -> Iterable[Path]:
+    if len(paths) <= 1:
+        return paths  # no bar, and no time spent loading one, for the single file `check` is mostly run on
     from rich.progress import track
 
-    return track(paths, description="读取报告", console=errors, transient=True) if len(paths) > 1 else paths
+    return track(paths, description="读取报告", console=errors, transient=True)
 
 
 def _stale_notice(settings: Settings, year: int | None) -> None:

@@ -132,28 +132,35 @@ def _in_gb2312(character: str) -> bool:
 
 
 def csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """A CSV text as an office keeps it (roster, receipts): the header, then each record with the
+    """A CSV text as an office keeps it (roster, receipts): the header, then each record by
+    column name with the line it starts on (see ``csv_rows``)."""
+    header, rows = csv_rows(text)
+    return header, [(line, dict(zip(header, row, strict=False))) for line, row in rows]
+
+
+def csv_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A CSV text as an office keeps it: the header, then each record's fields (stripped) with the
     line it starts on. Lines starting with ``#`` are comments and blank lines are skipped, but
     only between records: a quoted field may hold line breaks, and a "#" inside it is text."""
-    lines = text.splitlines(keepends=True)
-    starts: list[int] = []
-
-    def records_lines() -> Iterator[str]:
-        quoted = False
-        for number, line in enumerate(lines, start=1):
-            if not quoted and (not line.strip() or line.lstrip().startswith("#")):
-                continue
-            if not quoted:
-                starts.append(number)
-            quoted ^= line.count('"') % 2 == 1
-            yield line
-
-    rows = list(csv.reader(records_lines()))
+    reader = csv.reader(_uncommented(text.splitlines(keepends=True)))
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    for row in reader:
+        if row:  # a comment or a blank line reads as an empty record
+            rows.append((start, [field.strip() for field in row]))
+        start = reader.line_num + 1
     if not rows:
         return [], []
-    header = [name.strip() for name in rows[0]]
-    records = [
-        (line, {name: value.strip() for name, value in zip(header, row, strict=False)})
-        for line, row in zip(starts[1:], rows[1:], strict=False)
-    ]
-    return header, records
+    return rows[0][1], rows[1:]
+
+
+def _uncommented(lines: list[str]) -> Iterator[str]:
+    """The lines, comments and blank lines between records made empty: the reader still counts
+    them, so a record's line is the file's."""
+    quoted = False
+    for line in lines:
+        if not quoted and line.lstrip()[:1] in ("", "#"):
+            yield "\n"
+            continue
+        quoted ^= line.count('"') % 2 == 1
+        yield line

@@ -100,6 +100,31 @@ def test_a_bad_roster_names_the_file_and_the_line(tmp_path, body, words):
         assert word in str(info.value)
 
 
+def test_a_province_roster_checks_every_row_though_it_parses_each_deadline_and_years_once(tmp_path):
+    path = tmp_path / "units.csv"
+    rows = [f"D{n},第{n}局,部门,,,,,2020-02-10,2019,\n" for n in range(1, 300)]
+    path.write_text(HEADER.strip() + ",启用年份,停用年份\n" + "".join(rows), encoding="utf-8")
+    units = list(load_roster(path))
+    assert len(units) == 299 and {(u.deadline, u.active_from, u.active_until) for u in units} == {
+        (date(2020, 2, 10), 2019, None)
+    }
+    assert len({u.name for u in units}) == 299
+    rows[200] = "D201,第201局,部门,,,,,2020-02-10,1800,\n"  # the same deadline, a year out of range
+    path.write_text(HEADER.strip() + ",启用年份,停用年份\n" + "".join(rows), encoding="utf-8")
+    with pytest.raises(ConfigError, match="第 202 行有误：启用年份：数值太小"):
+        load_roster(path)
+
+
+def test_a_roster_row_is_named_by_its_line_in_the_file_past_comments_and_quoted_line_breaks(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "# 名册\n\n" + HEADER + 'D1,商务局,部门,,"王\n李",,,\n# 注释\n\nD2,财政局,部门,,,,,2020-13-40\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="第 8 行有误：截止日期"):
+        load_roster(path)
+
+
 def test_roster_missing_a_column(tmp_path):
     path = tmp_path / "units.csv"
     path.write_text("编码,名称\nD1,商务局\n", encoding="utf-8")

@@ -190,7 +190,7 @@ def test_a_unit_reminded_within_the_interval_is_left_out_unless_forced(tmp_path,
 
 def test_a_unit_without_email_is_listed_not_written(tmp_path, ledger):
     settings = settings_for(tmp_path, tmp_path / "inbox")
-    nomail = UnitStatus(unit("柳市镇").model_copy(update={"email": ""}), Standing.MISSING, date(2020, 1, 31), None, 10)
+    nomail = UnitStatus(unit("柳市镇")._replace(email=""), Standing.MISSING, date(2020, 1, 31), None, 10)
     plan = plan_reminders(StatusReport("乐清市", 2019, AS_OF, (nomail,)), settings, ledger, now=datetime(2020, 2, 10))
     assert plan.letters == () and plan.no_email == (nomail,)
     assert not (tmp_path / "outbox" / "2019" / "提醒").exists()

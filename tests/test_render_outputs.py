@@ -107,7 +107,7 @@ def test_unit_text_in_the_companion_file_is_never_a_formula(office, tmp_path):
     _, tracked = office
     result = copy.deepcopy(tracked.consolidation)
     first, _ = result.sent[0]
-    object.__setattr__(first.unit, "name", "=1+2")
+    object.__setattr__(first, "unit", first.unit._replace(name="=1+2"))  # a copy: the fixture's stays
     detail = write_outputs(result, tmp_path, tracked.status, detail_in_workbook_max=FEW).detail
     assert detail is not None
     cell = openpyxl.load_workbook(detail)["明细"]["B5"]

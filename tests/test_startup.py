@@ -54,6 +54,7 @@ def test_checking_one_workbook_loads_no_heavy_library(all_74):
     assert status == 0 and "通过" in said
     assert "python_calamine" in modules  # the check did read the workbook
     assert modules & HEAVY == set()
+    assert "sqlite3" not in modules  # a check consults no ledger: the standing of units is not loaded
 
 
 @pytest.mark.parametrize("args", [["check", "--format", "nope", "x.xlsx"], ["no-such-command"]])

@@ -193,6 +193,23 @@ def test_the_expected_units_follow_the_year_and_old_names_match_the_successor(tm
         load_roster(path, "乐清市")
 
 
+def test_a_name_is_looked_up_as_the_unit_that_bears_it_in_the_year(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(ROSTER, encoding="utf-8")
+    roster = load_roster(path, "乐清市")
+
+    def lookup(name, year):
+        return tuple(u.id if u else None for u in roster.lookup(name, year))
+
+    assert lookup("环保局", 2018) == ("D90", None)  # the abolished unit's own years
+    assert lookup("环保局", 2020) == ("D12", None)  # its successor took the name over
+    assert lookup("环保局", None) == ("D12", None)
+    assert lookup("乐成镇", 2019) == (None, "T02")  # set up later: named, but not expected yet
+    assert lookup("乐成街道", 2021) == (None, "T01")
+    assert lookup("市府办", 2019) == ("D01", None)
+    assert lookup("永嘉县", 2019) == (None, None)
+
+
 def test_an_abolished_unit_is_neither_missing_nor_sent_a_template(office, tmp_path):
     roster = tmp_path / "units.csv"
     lines = (REPO / "config" / "units.csv").read_text(encoding="utf-8").splitlines()

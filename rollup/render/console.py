@@ -12,13 +12,14 @@ from rich.table import Table
 from rollup.findings import IDENTITY_RULES, FindingRow, Severity, finding_rows
 from rollup.forms import editions, format_number
 from rollup.model import Submission
-from rollup.status import TOTAL, Counts, Standing, StatusReport, UnitStatus
 from rollup.text import console_text
 
-if TYPE_CHECKING:  # `rollup check` prints here: it must not load pandas and openpyxl with the outputs
+if TYPE_CHECKING:  # `rollup check` prints here: it must not load pandas and openpyxl with the outputs,
+    # nor the standing of units (the ledger, SQLite, the consolidation) that a check has no use for
     from rollup.notify import Delivery, ReminderPlan
     from rollup.outputs import Outputs
     from rollup.roster import Unit
+    from rollup.status import Counts, StatusReport, UnitStatus
     from rollup.versions import HistoryEntry
 
 MAX_LISTED = 30
@@ -96,6 +97,8 @@ def late_words(unit: UnitStatus) -> str:
 
 def print_status(console: Console, report: StatusReport, *, title: bool = True) -> None:
     """Rates, then every unit the office must act on, then files that count for no unit."""
+    from rollup.status import TOTAL, Standing
+
     if title:
         say(
             console,
