@@ -5,6 +5,7 @@ consolidate, report every unit's standing (``track``), then write the outputs an
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
@@ -151,6 +152,20 @@ def workspace(settings: Settings, year: int) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Python's cycle collector made to run a hundred times less often for the length of a run.
+    By default it runs every 700 new objects and each run walks them all again; a province's run
+    makes millions it keeps (readings, findings, the workbooks' cells): measured at 7,000 units,
+    a fifth of the run's CPU time (outputs 13 s → 8 s), at the same peak memory."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 @dataclass(frozen=True)
 class Inbox:
     """What the year's run found in the inbox: every submission, validated (``current``), the
@@ -283,7 +298,7 @@ def run(
             clock=clock,
         )
 
-    with workspace(settings, year):
+    with workspace(settings, year), few_collections():
         with clock("discover"):
             flat, dated = inbox_files(settings.inbox, year)
             states = file_states(flat + dated)
@@ -408,7 +423,7 @@ def track(
     everyone = load_roster(settings.roster_path, settings.region)
     roster = expected_roster(settings, year, everyone)
     receipts = load_receipts(settings.receipts_path) if settings.receipts_path else {}
-    with workspace(settings, year), Ledger.open(settings.ledger_path) as ledger:
+    with workspace(settings, year), few_collections(), Ledger.open(settings.ledger_path) as ledger:
         last_year = last_year_reports(ledger, year)
         inbox = read_inbox(settings, year, everyone, ledger=ledger, progress=progress, last_year=last_year, clock=clock)
         with clock("ledger"):

@@ -228,3 +228,20 @@ def test_the_inbox_as_clerks_keep_it(tmp_path, inbox):
     assert by_name["龙西乡"].submission.file == inbox / "乡镇" / "龙西乡.xlsx"
     assert by_name["乐清市民政局"].submission.file.parent.name == "二月"
     assert by_name["柳市镇"].superseded == () and by_name["柳市镇"].submission.file.parent == inbox
+
+
+def test_a_run_collects_cycles_rarely_and_leaves_the_collector_as_it_was(tmp_path, inbox, monkeypatch):
+    import gc
+
+    during = []
+    real = pipeline.consolidate
+
+    def watched(*args, **kwargs):
+        during.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "consolidate", watched)
+    before = gc.get_threshold()
+    pipeline.run(settings_for(tmp_path, inbox), as_of=date(2020, 2, 1))
+    assert during and during[0][0] >= 100 * before[0]
+    assert gc.get_threshold() == before
