@@ -299,15 +299,7 @@ def run(
         )
 
     with workspace(settings, year), few_collections():
-        with clock("discover"):
-            flat, dated = inbox_files(settings.inbox, year)
-            states = file_states(flat + dated)
-        with Ledger.open(settings.ledger_path) as ledger:
-            state = _state_digest(settings.inbox, states)
-            # a file whose reading failed for the moment (a timeout) is read again, whatever else
-            before = ledger.outputs(year, _outputs_key(settings, year, as_of, state, ledger, choices))
-            if not ledger.has_readings(states, reader_identity(settings.limits)):
-                before = None
+        before = _outputs_made_from_the_same(settings, year, as_of, choices, clock)
         kept = _kept_outputs(folder, before, lambda: tracked().consolidation)
         if kept is not None:
             return kept
@@ -319,6 +311,23 @@ def run(
         with Ledger.open(settings.ledger_path) as ledger:
             ledger.record_outputs(year, key, _outputs_record(folder, written), dump_report(now.status))
     return written
+
+
+def _outputs_made_from_the_same(
+    settings: Settings, year: int, as_of: date, choices: Mapping[str, object], clock: Clock
+) -> KeptOutputs | None:
+    """The year's outputs as the ledger remembers them, when they were made from what this run
+    would make them from, told before a file is opened: the inbox's files as they lie, each with
+    a reading the ledger kept (one whose reading failed for the moment is read again), and
+    everything else ``_outputs_key`` covers."""
+    with clock("discover"):
+        flat, dated = inbox_files(settings.inbox, year)
+        states = file_states(flat + dated)
+    with Ledger.open(settings.ledger_path) as ledger:
+        if not ledger.has_readings(states, reader_identity(settings.limits)):
+            return None
+        inbox = _state_digest(settings.inbox, states)
+        return ledger.outputs(year, _outputs_key(settings, year, as_of, inbox, ledger, choices))
 
 
 def _write_outputs(
