@@ -142,7 +142,7 @@ def _stage_rows(result: Result) -> list[list[str]]:
         )
         rows.append(_stage_row(name, first, f"{_ms(stage(result, 'first', name), files):.2f}", rerun))
     for part, inside in result["parts"].items():
-        seconds = median(run[part] for run in result["stage_parts"])
+        seconds = median(run.get(part, 0.0) for run in result["stage_parts"])  # 明细数据.xlsx: provinces only
         side = [f"({seconds:.2f})", "", f"({seconds / totals['first']:.1%})"]
         rows.append(_stage_row(f"  of which {part} (inside {inside})", side, f"({_ms(seconds, files):.2f})", []))
     first, rerun = (cells(totals[kind], cpu_totals[kind], totals[kind]) for kind in kinds)

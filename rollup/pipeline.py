@@ -354,6 +354,7 @@ def _write_outputs(
                 csv_format=csv_format,
                 years=years,
                 detail_in_workbook_max=settings.outputs.detail_in_workbook_max,
+                clock=clock,
             )
         with clock("Word report"):
             report = write_region_report(result, staged, last=years.get(result.year - 1))

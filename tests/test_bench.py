@@ -69,5 +69,8 @@ def test_the_stage_timer_still_calls_the_pipeline_as_it_is(workload):
     run = stages.run_stages(workload.config)
     assert list(run.seconds) == list(stages.STAGES)
     assert all(run.seconds[stage] > 0 for stage in stages.STAGES)  # the pipeline entered each one
+    # each output file timed on the side, inside "outputs" (明细数据.xlsx only above the threshold)
+    assert set(run.parts) == set(stages.PARTS) - {"明细数据.xlsx"}
+    assert 0 < sum(run.parts.values()) <= run.seconds["outputs"]
     assert (run.files, run.counted) == (N, N)
     assert run.findings in (0, N)  # no_last_year once a unit, where the form had a year before
