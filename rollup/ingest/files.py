@@ -13,7 +13,7 @@ import io
 import os
 import stat
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rollup.config import Limits
@@ -139,7 +139,7 @@ def finish(taken: Taken, submission: Submission) -> Submission:
     read, a finding and no identity, so that the ledger never records a half-copied file."""
     if changed(taken):
         return Submission.refused(taken.path, "file_changed")
-    return replace(submission, file=taken.path, modified=taken.modified, sha256=taken.sha256, size=taken.size).compact()
+    return submission.identified(taken.sha256, taken.size).moved(taken.path, taken.modified).compact()
 
 
 # --- .zip archives ----------------------------------------------------------------------------------
