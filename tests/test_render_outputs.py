@@ -101,6 +101,9 @@ def test_above_the_threshold_the_detail_is_a_companion_file_the_cover_names(offi
     assert detail.page_setup.orientation == "landscape" and detail.oddFooter.center.text == "&A　第 &P 页"
     assert detail.column_dimensions["B"].width == pytest.approx(sheet.column_dimensions["B"].width, abs=0.8)
     assert detail["B5"].font.b is False and detail["A1"].font.b is True and detail["D5"].border.left.style == "thin"
+    # a unit's code stays on its line however long (shrunk, never wrapped past the row's height)
+    for box in (detail["A5"], sheet["A5"]):
+        assert box.alignment.shrink_to_fit and not box.alignment.wrap_text
 
 
 def test_unit_text_in_the_companion_file_is_never_a_formula(office, tmp_path):

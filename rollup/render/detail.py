@@ -46,6 +46,8 @@ _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _NAME = Alignment(horizontal="left", vertical="center", shrink_to_fit=True)
+# a unit's code on one line, however long a province's codes are: wrapped, it would overflow the row
+_CODE = Alignment(horizontal="center", vertical="center", shrink_to_fit=True)
 _HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
@@ -153,7 +155,7 @@ def write_detail(sheet: Worksheet, result: Consolidation, text: Callable[[str], 
         sheet.row_dimensions[number].height = ROW_HEIGHT
         for box in line:
             box.font, box.border = _FONT, _BORDER
-            box.alignment = _NAME if box.column == 2 else _CENTER
+            box.alignment = {1: _CODE, 2: _NAME}.get(box.column or 0, _CENTER)
     for number, height in enumerate(HEADER_HEIGHTS, start=1):
         sheet.row_dimensions[number].height = height
     sheet.row_dimensions[HEADER_ROWS].hidden = True
@@ -197,6 +199,7 @@ def _write_frame(target: io.BytesIO, result: Consolidation, plan: Layout, text: 
     looks = {"font_name": _FONT.name, "font_size": _FONT.size, "valign": "vcenter"}
     body = book.add_format(looks | {"border": 1, "align": "center", "text_wrap": True})
     name = book.add_format(looks | {"border": 1, "align": "left", "shrink": True})
+    code = book.add_format(looks | {"border": 1, "align": "center", "shrink": True})
     sheet = book.add_worksheet(SHEET)
     for index, width in enumerate(plan.widths):
         sheet.set_column(index, index, width)
@@ -207,7 +210,7 @@ def _write_frame(target: io.BytesIO, result: Consolidation, plan: Layout, text: 
     _stream_header(book, sheet, plan, looks)
     for r, (report, _) in enumerate(result.sent, start=HEADER_ROWS):
         for c, value in enumerate(_unit_head(report, text)):
-            sheet.write_string(r, c, str(value), name if c == 1 else body)
+            sheet.write_string(r, c, str(value), (code, name, body)[c])
     sheet.freeze_panes(HEADER_ROWS, len(HEAD))
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
