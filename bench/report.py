@@ -205,7 +205,8 @@ def section(result: Result) -> list[str]:
     lines += [
         "",
         f"{files:,} submissions, {_size(result['inbox_bytes'])} in the inbox, {generated}; "
-        f"{result['runs']} runs of each measurement, medians shown; files in the OS page cache (warm).",
+        f"{result['runs']} runs of each measurement, medians shown; files in the OS page cache (warm)"
+        + ("; rollup byte-compiled beforehand, as an installed package is." if result.get("byte_compiled") else "."),
         "",
     ]
     lines += ["### Whole process", ""]

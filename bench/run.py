@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"rollup consolidate --config {workload.config}")
         return 0
     files = workload.files
+    compiled = machine.byte_compile(REPO / "rollup")
     measured = Measurements(workload, args).all()
     result = {
         "n": args.n,
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit_ms": {"before": commit_before, "after": machine.commit_latency(folder)},
         "note": args.note,
         "generation_s": generation,
+        "byte_compiled": bool(compiled),
         "inbox_bytes": sum(p.stat().st_size for p in files),
         "stage_names": list(stages.STAGES),
         "parts": stages.PARTS,

@@ -157,13 +157,25 @@ MIN_FIGURES_FOR_COPY = 5
 def _same_figures(reports: tuple[UnitReport, ...]) -> tuple[UnitReport, ...]:
     """Each unit's report whose figures are identical to another unit's gets a warning naming the
     other's file: one unit's report sent under another's name is counted twice otherwise."""
-    groups: dict[tuple, list[UnitReport]] = defaultdict(list)
+    # grouped by a hash of the figures, not by the figures: a province's thousands of figure
+    # tuples held at once took as much memory as its readings
+    groups: dict[int, list[UnitReport]] = defaultdict(list)
     for report in reports:
         s = report.submission
         if s is not None and sum(1 for v in s.values.values() if v) >= MIN_FIGURES_FOR_COPY:
-            groups[tuple(sorted(s.values.items()))].append(report)
-    twins = {id(r): group for group in groups.values() if len(group) > 1 for r in group}
+            groups[hash(frozenset(s.values.items()))].append(report)
+    twins = {}
+    for group in groups.values():
+        for report in group if len(group) > 1 else ():
+            same = [other for other in group if _figures(other) == _figures(report)]
+            if len(same) > 1:
+                twins[id(report)] = same
     return tuple(_with_twins(r, twins[id(r)]) if id(r) in twins else r for r in reports)
+
+
+def _figures(report: UnitReport) -> dict[str, Number]:
+    assert report.submission is not None
+    return report.submission.values
 
 
 def _with_twins(report: UnitReport, group: list[UnitReport]) -> UnitReport:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -66,10 +66,9 @@ def rows(
     locations: dict[str, tuple[str, str]],
     notes: Mapping[str, str] | None = None,
     marks: Mapping[str, str] | None = None,
-    parts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[tuple]:
-    """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``, the
-    cells' ``notes`` and ``marks`` (by code), and the ``parts`` a consolidation summed (by unit)."""
+    """The hidden sheet's rows for a workbook of ``edition`` with cells at ``locations``, and the
+    cells' ``notes`` and ``marks`` (by code); a consolidation's ``part_rows`` follow them."""
     head = [
         HEADER,
         ("format", "", "", MARKER),
@@ -78,8 +77,13 @@ def rows(
     ]
     data = [(NOTE + code, "", "", note) for code, note in (notes or {}).items()]
     data += [(MARK + code, "", "", mark) for code, mark in (marks or {}).items()]
-    data += [(PART + unit, "", "", json.dumps(dict(figures))) for unit, figures in (parts or {}).items()]
     return head + [(key, sheet, cell, "") for key, (sheet, cell) in locations.items()] + data
+
+
+def part_rows(parts: Iterable[tuple[str, Mapping[str, float]]]) -> Iterator[tuple]:
+    """The hidden sheet's last rows in a consolidation: the figures it summed, unit by unit."""
+    for unit, figures in parts:
+        yield (PART + unit, None, None, json.dumps(dict(figures)))
 
 
 def parse(table: list[list]) -> CodeMap | None:

@@ -14,14 +14,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
+from rollup import codesheet
 from rollup.aggregate import Consolidation
 from rollup.config import DETAIL_IN_WORKBOOK_MAX
 from rollup.findings import FINDING_HEADERS, finding_rows
 from rollup.forms import Edition, Number
 from rollup.outputs import Outputs, OutputSet
 from rollup.render.breakdown import comments, contributions, write_sheets
+from rollup.render.continued import ContinuedWorkbook
 from rollup.render.detail import SHEET as DETAIL_SHEET
 from rollup.render.detail import write_detail, write_detail_file
 from rollup.render.form import Summary, form_workbook, set_footer
@@ -223,34 +224,42 @@ def consolidated_workbook(
     years: Mapping[int, Mapping[str, Number]] | None = None,
     *,
     detail_file: str | None = None,
-) -> Workbook:
+) -> ContinuedWorkbook:
     """The region's workbook: the form's sheets with the consolidated figures (carrying their
     notes, marks and each unit's figures as data for the level above), then 明细 (unless it is
     the file ``detail_file`` beside the workbook, as the cover then says), 校验问题, 报送情况,
     数字来源, 分类汇总 and 与上年比较."""
     shares = contributions(result)
-    workbook = form_workbook(
-        result.edition,
-        values=result.values,
-        notes=result.notes,
-        cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
-        protect=False,
-        summary=summary(result, status, detail_file),
-        marks=result.marks,
-        comments=comments(result, shares),
-        parts={report.unit.name: dict(s.values) for report, s in result.summed},
+    workbook = ContinuedWorkbook(
+        form_workbook(
+            result.edition,
+            values=result.values,
+            notes=result.notes,
+            cover={"unit": result.region, "year": result.year, "date": datetime.now().replace(microsecond=0)},
+            protect=False,
+            summary=summary(result, status, detail_file),
+            marks=result.marks,
+            comments=comments(result, shares),
+        )
     )
+    summed = ((report.unit.name, s.values) for report, s in result.summed)
+    workbook.continue_sheet(
+        workbook.workbook[codesheet.SHEET], codesheet.part_rows(summed), count=len(result.summed), styles=[None] * 4
+    )
+    book = workbook.workbook
     if detail_file is None:
-        write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
-    checked = workbook.create_sheet("校验问题")
-    frame_sheet(checked, checked_frame(result, status), widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text)
-    sheet = workbook.create_sheet("报送情况")
+        write_detail(book.create_sheet(DETAIL_SHEET), result, sheet_text)
+    checked = book.create_sheet("校验问题")
+    frame = checked_frame(result, status)
+    frame_sheet(checked, frame, widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text, continued=workbook)
+    sheet = book.create_sheet("报送情况")
     frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"), text=sheet_text)
     rates_chart(sheet, len(status.counts))
     start = CHART_ROWS + len(status.counts) + 3
-    frame_sheet(sheet, status_frame(result, status), at=start, widths=STATUS_WIDTHS, text=sheet_text)
-    write_sheets(workbook, result, shares, years or {}, sheet_text)
-    for sheet in workbook.worksheets:
+    frame = status_frame(result, status)
+    frame_sheet(sheet, frame, at=start, widths=STATUS_WIDTHS, text=sheet_text, continued=workbook)
+    write_sheets(book, result, shares, years or {}, sheet_text)
+    for sheet in book.worksheets:
         set_footer(sheet)
     return workbook
 

@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rollup.aggregate import Consolidation, UnitReport
 from rollup.forms import Cell, Edition, Number
+from rollup.render.continued import copied
 from rollup.render.form import FOOTER
 
 SHEET = "明细"
@@ -177,10 +178,10 @@ def write_detail_file(path: Path, result: Consolidation, text: Callable[[str], o
     with zipfile.ZipFile(framed) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         for info in source.infolist():
             if info.filename == _SHEET_PART:
-                with source.open(info) as frame, book.open(_copied(info), "w") as sheet:
+                with source.open(info) as frame, book.open(copied(info), "w") as sheet:
                     _add_figures(frame, sheet, (s.values for _, s in result.sent), plan, style)
             else:
-                book.writestr(_copied(info), source.read(info))
+                book.writestr(copied(info), source.read(info))
 
 
 _SHEET_PART = "xl/worksheets/sheet1.xml"  # the file's only sheet, as xlsxwriter names it
@@ -255,13 +256,6 @@ def _rows(xml: IO[bytes], block: int = 1 << 20) -> Iterator[bytes]:
         *whole, rest = (rest + chunk).split(_ROW_END)
         yield from (piece + _ROW_END for piece in whole)
     yield rest
-
-
-def _copied(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A member's name, date, compression and attributes, for the same member in another archive."""
-    copied = zipfile.ZipInfo(info.filename, info.date_time)
-    copied.compress_type, copied.external_attr = info.compress_type, info.external_attr
-    return copied
 
 
 def _stream_header(book: Any, sheet: Any, plan: Layout, looks: dict[str, object]) -> None:

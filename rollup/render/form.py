@@ -586,7 +586,6 @@ def form_workbook(
     summary: Summary | None = None,
     marks: Mapping[str, str] | None = None,
     comments: Mapping[str, str] | None = None,
-    parts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> openpyxl.Workbook:
     """The official-layout workbook of ``edition``: cover, one sheet per table, hidden code
     sheet. ``values`` and ``notes`` (by cell code) fill the input cells and their comments;
@@ -596,8 +595,7 @@ def form_workbook(
     With ``summary`` it is a consolidation, not a form: the cover summarises what was summed, and
     nothing is coloured or checked as input (the hidden code sheet still makes it readable as a
     submission of the level above). ``notes`` and ``marks`` also travel as data in the code sheet;
-    ``comments`` (by code), when given, are the cells' comments instead of the notes; ``parts``
-    (unit → figures) are what a consolidation summed, carried as data for the level above."""
+    ``comments`` (by code), when given, are the cells' comments instead of the notes."""
     values, notes, cover = values or {}, notes or {}, cover or {}
     _check_keys("cell codes", values, edition.codes)
     _check_keys("note codes", notes, edition.codes)
@@ -614,7 +612,7 @@ def form_workbook(
     ordered.update(
         {key: locations[key] for key in (*codesheet.COVER_FIELDS, codesheet.EXPLANATION) if key in locations}
     )
-    _code_sheet(wb, codesheet.rows(edition.edition, ordered, notes, marks, parts))
+    _code_sheet(wb, codesheet.rows(edition.edition, ordered, notes, marks))
     for ws in wb.worksheets:
         set_footer(ws)
     if protect:

@@ -18,6 +18,7 @@ from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rollup.render.continued import ContinuedWorkbook
 from rollup.render.form import WIDEST, text_width
 
 _FONT = Font(name="宋体", size=10)
@@ -39,10 +40,13 @@ def frame_sheet(
     hidden: Iterable[str] = (),
     percent: Iterable[str] = (),
     text: Callable[[str], object] = str,
+    continued: ContinuedWorkbook | None = None,
 ) -> int:
     """Write ``frame`` from row ``at`` (its header there, repeated on every printed page, and
     frozen when it is the sheet's first table); return the header's row. Every text goes through
-    ``text`` (how the output writes text that may come from a unit's file)."""
+    ``text`` (how the output writes text that may come from a unit's file). With ``continued``
+    (the sheet's last table, one row a unit), rows after the first are written when the workbook
+    is saved."""
     header = at
     head = stamp(_BOLD, _HEAD, _BORDER, _HEADER_FILL)
     for index, name in enumerate(frame.columns, start=1):
@@ -52,7 +56,8 @@ def frame_sheet(
         [text(value) if isinstance(value, str) else None if pd.isna(value) else value for value in values]
         for values in frame.itertuples(index=False)
     ]
-    for offset, values in enumerate(rows, start=1):
+    written = rows[:1] if continued is not None else rows
+    for offset, values in enumerate(written, start=1):
         for index, value in enumerate(values, start=1):
             body(sheet.cell(header + offset, index, value))
     for index, name in enumerate(frame.columns, start=1):
@@ -60,7 +65,7 @@ def frame_sheet(
         width = (widths or {}).get(name) or _fitted(name, frame[name])
         sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, width)
         if name in percent:
-            for row in range(header + 1, header + len(frame) + 1):
+            for row in range(header + 1, header + len(written) + 1):
                 sheet.cell(row, index).number_format = "0.0%"
         if name in hidden:
             sheet.column_dimensions[letter].hidden = True
@@ -69,9 +74,12 @@ def frame_sheet(
         for index in range(1, len(frame.columns) + 1)
         if not sheet.column_dimensions[get_column_letter(index)].hidden
     ]
-    written: list[Any]
-    for row, written in enumerate([list(frame.columns), *rows], start=header):
-        sheet.row_dimensions[row].height = _lines(written, shown) * LINE + 3
+    heights = [_lines(values, shown) * LINE + 3 for values in [list(frame.columns), *rows]]
+    for row, height in enumerate(heights[: len(written) + 1], start=header):
+        sheet.row_dimensions[row].height = height
+    if continued is not None and len(rows) > 1:
+        styles = [sheet.cell(header + 1, index).style_id for index in range(1, len(frame.columns) + 1)]
+        continued.continue_sheet(sheet, rows[1:], count=len(rows) - 1, styles=styles, heights=heights[2:])
     if at == 1:
         sheet.freeze_panes = "A2"
     sheet.print_title_rows = f"{header}:{header}"
