@@ -68,6 +68,9 @@ def test_consolidate_writes_the_gaps_eml_without_any_mail_settings(tmp_path, dem
     assert "报送率" in text and "95.9%" in text
     (attachment,) = message.iter_attachments()
     assert attachment.get_filename() == "乐清市2019年度政府信息公开工作年度报告汇总.xlsx"
+    # as written, not refolded: the run's .eml once said "…officedocument.sp readsheetml.sheet"
+    assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert attachment.get_content() == (settings.outbox / "2019" / attachment.get_filename()).read_bytes()
     assert sent(settings) == []
 
 

@@ -26,7 +26,7 @@ from rollup.notify.compose import (
     reminder_kind,
     reminder_subject,
 )
-from rollup.notify.mime import Letter, build_message, write_eml
+from rollup.notify.mime import Letter, build_message, eml_file, write_eml
 from rollup.notify.smtp import Delivery, MailSetupError, send_letters
 from rollup.outputs import OutputSet, RunLock, remove_leftovers
 from rollup.status import StatusReport, UnitStatus
@@ -61,8 +61,7 @@ def write_gaps(
     letter = Letter(GAPS, None, message)
     if staged is None:
         return _written(letter, gaps_eml_path(settings, report.year))
-    data = message.as_bytes(policy=policy.SMTP)
-    return replace(letter, eml=staged.write(GAPS_FILE, lambda tmp: tmp.write_bytes(data)))
+    return replace(letter, eml=staged.write(GAPS_FILE, lambda tmp: eml_file(tmp, message)))
 
 
 def written_gaps(path: Path) -> Letter:
