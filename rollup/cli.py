@@ -215,7 +215,7 @@ def consolidate(
         )
     print_consolidation(console, result.status, result.outputs)
     say(console, "  {report}（本级年度报告草稿，Word）", report=result.report)
-    say(console, "  {eml}（缺报情况邮件）", eml=result.gaps.eml)
+    say(console, "  {eml}（缺报情况邮件）", eml=result.gaps_eml)
     if result.kept:
         say(console, "收件箱、名册、配置和台账自上次汇总以来都没有变化，以上文件沿用上次生成的，未重新生成。")
     if send:

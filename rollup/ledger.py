@@ -539,8 +539,8 @@ class Ledger:
         """Whether ``readings`` would find every one of ``files`` (a run would read none of
         them), told without unpacking a reading."""
         kept = self._db.execute("SELECT path, size, mtime_ns FROM readings WHERE reader = ?", (reader,))
-        found = {Path(path): FileState(size, mtime_ns) for path, size, mtime_ns in kept}
-        return all(found.get(path) == state for path, state in files.items())
+        found = {path: (size, mtime_ns) for path, size, mtime_ns in kept}  # by text: a Path each costs
+        return all(found.get(str(path)) == (state.size, state.mtime_ns) for path, state in files.items())
 
     def keep_readings(
         self, read: Mapping[Path, tuple[FileState, list[Submission]]], reader: str, *, present: Iterable[Path]

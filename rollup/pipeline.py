@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -255,9 +255,10 @@ class Result:
 
     status: StatusReport
     outputs: Outputs
-    gaps: notify.Letter
+    gaps_eml: Path | None  # the gaps email, as written
     report: Path  # the region's own report, drafted in Word
     made: Callable[[], Consolidation] = field(repr=False, compare=False)
+    letter: Callable[[], notify.Letter] = field(repr=False, compare=False)
     kept: bool = False
 
     @cached_property
@@ -265,6 +266,12 @@ class Result:
         """The consolidation the outputs show. A run that kept its outputs did not need it: it is
         made again from the ledger (no file is read) the first time it is asked for."""
         return self.made()
+
+    @cached_property
+    def gaps(self) -> notify.Letter:
+        """The gaps email. A run that kept its outputs reads it back from its .eml (a province's
+        carries a workbook of 10 MB) only when it is asked for: to be sent."""
+        return self.letter()
 
 
 def run(
@@ -360,7 +367,7 @@ def _write_outputs(
             report = write_region_report(result, staged, last=years.get(result.year - 1))
         with clock("gaps email"):
             gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
-    return Result(tracked.status, outputs, gaps, report, made=lambda: result)
+    return Result(tracked.status, outputs, gaps.eml, report, made=lambda: result, letter=lambda: gaps)
 
 
 def _outputs_key(
@@ -394,7 +401,7 @@ def _folder_state(folder: Path) -> dict[str, list[int]]:
 def _outputs_record(folder: Path, result: Result) -> dict[str, object]:
     """What the ledger keeps of a run's outputs: their names, and the files as they lie."""
     outputs = {name: path.name if path is not None else None for name, path in vars(result.outputs).items()}
-    gaps = result.gaps.eml.name if result.gaps.eml is not None else None
+    gaps = result.gaps_eml.name if result.gaps_eml is not None else None
     return {"outputs": outputs, "report": result.report.name, "gaps": gaps, "files": _folder_state(folder)}
 
 
@@ -410,8 +417,9 @@ def _kept_outputs(folder: Path, kept: KeptOutputs | None, made: Callable[[], Con
     if status is None:
         return None
     paths: dict[str, Any] = {name: folder / file if file else None for name, file in kept.files["outputs"].items()}
-    gaps = notify.written_gaps(folder / kept.files["gaps"])
-    return Result(status, Outputs(**paths), gaps, folder / kept.files["report"], made, kept=True)
+    gaps = folder / kept.files["gaps"]
+    written = partial(notify.written_gaps, gaps)
+    return Result(status, Outputs(**paths), gaps, folder / kept.files["report"], made, written, kept=True)
 
 
 def track(

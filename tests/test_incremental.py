@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from helpers import settings_for
 
-from rollup import pipeline
+from rollup import notify, pipeline
 from rollup.ingest import read_files
 
 AS_OF, RECEIVED = date(2020, 2, 1), datetime(2020, 1, 20)
@@ -127,14 +127,18 @@ def sheets(path: Path) -> dict[str, list[tuple]]:
     }
 
 
-def test_outputs_made_from_the_same_are_kept_and_made_again_when_anything_changes(tmp_path, inbox):
+def test_outputs_made_from_the_same_are_kept_and_made_again_when_anything_changes(tmp_path, inbox, monkeypatch):
     settings = settings_for(tmp_path, inbox)
     first = consolidate(settings)
     folder = first.outputs.workbook.parent
     written = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    read_back = []
+    monkeypatch.setattr(notify, "written_gaps", lambda path: read_back.append(path) or notify.jobs.written_gaps(path))
     again = consolidate(settings)
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == written
+    assert read_back == [] and again.gaps_eml == first.gaps_eml  # the .eml is read back only when asked for
     assert (again.outputs, again.report, again.gaps.eml) == (first.outputs, first.report, first.gaps.eml)
+    assert read_back == [first.gaps_eml]
     assert again.kept and not first.kept
     assert again.gaps.message["Subject"] == first.gaps.message["Subject"]
     assert again.consolidation.values == first.consolidation.values
