@@ -48,7 +48,7 @@ _RULES = (
         "needs_conversion",
         ERROR,
         "旧版 Word（.doc）、WPS 文字（.wps）、RTF 等格式需要 LibreOffice 转换后才能读取",
-        "文件 {file} 是{what}，本机未安装 LibreOffice，无法转换读取；请单位另存为 Word 文档（.docx）或 PDF 后重发，或在本机安装 LibreOffice 后重新运行",
+        "文件 {file} 是{what}，本机未安装 LibreOffice（或未安装其文字处理组件 Writer），无法转换读取；请单位另存为 Word 文档（.docx）或 PDF 后重发，或在本机安装 LibreOffice 后重新运行",
     ),
     Rule("not_a_template", ERROR, "文件不是本系统下发的填报模板", "文件 {file} 不是本系统下发的填报模板：{reason}"),
     Rule("unsupported_format", ERROR, "文件格式暂不支持", "文件 {file} 的格式（{suffix}）暂不支持，可读取：{kinds}"),

@@ -237,6 +237,23 @@ def test_word_97_without_libreoffice_says_how_to_resave(monkeypatch):
     assert "另存为" in finding.message and ".docx" in finding.message
 
 
+@pytest.mark.parametrize(
+    ("parts", "converts"),
+    [(("scalc", "libsclo.so"), False), (("scalc", "swriter", "libswlo.so"), True), ((), True)],
+    ids=["Calc alone", "Calc and Writer", "a launcher that shows no parts"],
+)
+def test_word_97_is_sent_to_libreoffice_only_where_writer_can_open_it(tmp_path, monkeypatch, parts, converts):
+    program = tmp_path / "program" / "soffice"
+    program.parent.mkdir()
+    for name in ("soffice", *parts):
+        (program.parent / name).write_bytes(b"")
+    monkeypatch.setattr(convert.shutil, "which", lambda name: str(program))
+    assert convert.soffice() == (str(program) if converts else None)
+    if not converts:  # told to resave, not that a sound file is damaged
+        (finding,) = read_submission(next(c for c in CASES if c.make == "doc").path).findings
+        assert finding.rule == "needs_conversion" and "Writer" in finding.message
+
+
 def test_a_workbook_in_ole_form_is_never_sent_to_conversion(tmp_path, monkeypatch):
     monkeypatch.setattr(convert.shutil, "which", lambda name: None)
     spec = spec_for(case("city-2019.pdf"))

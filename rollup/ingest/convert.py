@@ -20,7 +20,25 @@ class ConversionFailed(RuntimeError):
 
 
 def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """The LibreOffice program, when it can convert text documents: Linux distributions package
+    Writer, the part that opens .doc, .wps, .rtf and .odt, apart from Calc, and a machine with
+    Calc alone could only fail on every such file as if it were damaged."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        return None
+    folder = Path(program).resolve().parent
+    # judged only where the program's own folder shows its parts (a launcher script shows none)
+    calc_alone = _holds(folder, CALC) and not _holds(folder, WRITER)
+    return None if calc_alone else program
+
+
+# What each part of LibreOffice leaves in its program folder (Linux, Windows).
+WRITER = ("swriter", "swriter.exe", "libswlo.so")
+CALC = ("scalc", "scalc.exe", "libsclo.so")
+
+
+def _holds(folder: Path, names: tuple[str, ...]) -> bool:
+    return any((folder / name).exists() for name in names)
 
 
 @contextmanager
@@ -28,7 +46,7 @@ def converted(path: Path, target: str = "docx") -> Iterator[Path]:
     """A converted copy of ``path`` (in ``target`` format) for as long as the context lasts."""
     program = soffice()
     if program is None:
-        raise ConversionFailed("本机未安装 LibreOffice")
+        raise ConversionFailed("本机未安装 LibreOffice 或其文字处理组件 Writer")
     with tempfile.TemporaryDirectory(prefix="rollup-convert-") as folder:
         work = Path(folder)
         # LibreOffice picks the import filter by extension first: give the copy a neutral name.
