@@ -20,6 +20,7 @@ from rollup.model import Submission
 __all__ = [
     "SUBMISSION_SUFFIXES",
     "code_digest",
+    "counted_by_name",
     "entry_kind",
     "is_candidate",
     "kept_reading",
@@ -147,11 +148,16 @@ SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"
 
 
 def is_candidate(path: Path) -> bool:
-    """Entries a clerk would count as submissions: not hidden (.DS_Store, LibreOffice's .~lock
-    files), not Office lock files (~$…), not Windows' Thumbs.db or desktop.ini. Links, folders and
-    devices count too (they get a finding), but only regular files are ever opened."""
-    name = path.name
-    if name.startswith((".", "~$")) or name.lower() in SYSTEM_FILES:
+    """Entries a clerk would count as submissions: named like one (``counted_by_name``), and no
+    folder unless named like a report. Links, folders so named and devices count too (they get a
+    finding), but only regular files are ever opened."""
+    if not counted_by_name(path.name):
         return False
     kind = entry_kind(path)
     return kind is None or kind != "文件夹" or path.suffix.lower() in SUBMISSION_SUFFIXES
+
+
+def counted_by_name(name: str) -> bool:
+    """Not hidden (.DS_Store, LibreOffice's .~lock files), not an Office lock file (~$…), not
+    Windows' Thumbs.db or desktop.ini."""
+    return not (name.startswith((".", "~$")) or name.lower() in SYSTEM_FILES)

@@ -41,17 +41,17 @@ SUBMISSION_SUFFIXES = (*SUFFIXES, ".zip")
 def entry_kind(path: Path) -> str | None:
     """None for a regular file; otherwise what the entry is, in words (never followed)."""
     try:
-        mode = os.lstat(path).st_mode
+        found = os.lstat(path)
     except OSError:
         return None  # gone, or not ours to see: opening it will say which
-    if stat.S_ISREG(mode) and not _is_link(path):
+    if stat.S_ISREG(found.st_mode) and not _is_link(found):
         return None
-    return _KINDS.get(stat.S_IFMT(mode), "特殊文件")
+    return _KINDS.get(stat.S_IFMT(found.st_mode), "特殊文件")
 
 
-def _is_link(path: Path) -> bool:
+def _is_link(found: os.stat_result) -> bool:
     # A Windows junction or other reparse point is as much a link as a symbolic one.
-    attributes = getattr(os.lstat(path), "st_file_attributes", 0)
+    attributes = getattr(found, "st_file_attributes", 0)
     return bool(attributes & getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0))
 
 

@@ -61,6 +61,8 @@ class ContinuedWorkbook:
         """Add the ``count`` ``rows`` (made as they are written, when they are an iterator)
         below everything written in ``sheet`` so far, when the workbook is saved. Nothing may be
         written into the sheet afterwards."""
+        if any(c.sheet is sheet for c in self._continuations):
+            raise ValueError(f"“{sheet.title}” goes on with one table of rows only")
         self._continuations.append(Continuation(sheet, _last_row(sheet) + 1, count, rows, styles, heights))
 
     def save(self, path: Path) -> None:
