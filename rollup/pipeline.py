@@ -127,7 +127,8 @@ def file_states(paths: Iterable[Path]) -> dict[Path, FileState]:
 def _state_digest(inbox: Path, states: Mapping[Path, FileState]) -> str:
     digest = hashlib.sha256()
     for path, state in states.items():
-        digest.update(f"{'/'.join(_inside(inbox, path))}\0{state.size}\0{state.mtime_ns}\n".encode())
+        name = "/".join(_inside(inbox, path))
+        digest.update(f"{name}\0{state.size}\0{state.mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

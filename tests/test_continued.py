@@ -6,14 +6,16 @@ import zipfile
 import openpyxl
 import pytest
 from openpyxl.styles import Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from rollup.render.continued import ContinuedWorkbook
 
 
-def _book() -> tuple[ContinuedWorkbook, openpyxl.worksheet.worksheet.Worksheet]:
+def _book() -> tuple[ContinuedWorkbook, Worksheet]:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = "报送情况"
     sheet.append(["单位", "错误数", "说明"])
     sheet.append(["乐清市教育局", 0, "按时"])
@@ -59,6 +61,7 @@ def test_rows_go_on_below_the_sheet_in_its_styles_and_read_back_as_given(tmp_pat
 def test_a_sheet_with_no_rows_of_its_own_goes_on_from_its_first_row(tmp_path):
     workbook = openpyxl.Workbook()
     book = ContinuedWorkbook(workbook)
+    assert isinstance(workbook.active, Worksheet)
     book.continue_sheet(workbook.active, [("key", None, None, "value")], count=1, styles=[None] * 4)
     book.save(tmp_path / "a.xlsx")
 

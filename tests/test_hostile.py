@@ -320,3 +320,25 @@ def test_peak_memory_bound_is_what_the_readme_states():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"{PEAK_MIB} MiB" in readme
     assert resource.RLIMIT_AS  # the budget is enforced with it on Linux
+
+
+def test_a_file_whose_name_is_no_text_is_listed_under_its_name_and_the_run_goes_on(tmp_path, all_74):
+    """A name in GBK bytes on a Linux disk (a USB stick, a zip unpacked there): Python holds it
+    as lone surrogates, which no ledger, workbook or email can hold."""
+    from rollup import pipeline
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("乐成街道.xlsx", "柳市镇.xlsx"):
+        shutil.copy2(all_74 / name, inbox / name)
+    strange = Path(os.fsdecode(bytes(inbox) + "/测试.xlsx".encode("gbk")))
+    shutil.copy2(all_74 / "北白象镇.xlsx", strange)
+    before = strange.read_bytes()
+
+    result = pipeline.run(settings_for(tmp_path, inbox))
+
+    (unread,) = [f for f in result.status.unmatched if f.unreadable]
+    assert unread.file == "测试.xlsx" and "改名" in unread.reason
+    assert result.status.counted == 2 and result.outputs.workbook.is_file()
+    assert "测试.xlsx" in _email_text(result.gaps_eml)
+    assert strange.read_bytes() == before and "测试.xlsx".encode("gbk") in os.listdir(os.fsencode(inbox))

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from rollup.config import Limits
-from rollup.ingest.files import SUBMISSION_SUFFIXES, Taken, entry_kind, finish, take, unpack
+from rollup.ingest.files import SUBMISSION_SUFFIXES, Taken, as_text, entry_kind, finish, take, unpack
 from rollup.ingest.isolation import Reader, pool_for
 from rollup.ingest.reading import unsupported
 from rollup.model import Submission
@@ -105,6 +105,9 @@ def _in_order(paths: list[Path], limits: Limits, pool: Reader) -> Iterator[tuple
 
 def _take(path: Path, limits: Limits) -> list[Taken] | Submission:
     """A file's parts to read: itself, or the members of a .zip; or the finding that stops it."""
+    shown = as_text(path)
+    if shown != path:  # a name no ledger, table or email can hold: told under the name it reads as
+        return Submission.refused(shown, "unreadable_file", reason=UNREADABLE_NAME)
     if path.suffix.lower() != ".zip":
         refused = unsupported(path) if entry_kind(path) is None else None
         if refused is not None:
@@ -131,6 +134,10 @@ def code_digest() -> str:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
+
+UNREADABLE_NAME = (
+    "文件名不是有效的文字（多半是在别的电脑上以 GBK 等编码保存的名字），无法记录和汇总；请把文件改名后重新放入收件箱"
+)
 
 # A reading that may turn out otherwise on another try with the same bytes (a busy machine, or
 # LibreOffice installed since): never kept.

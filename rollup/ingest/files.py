@@ -185,6 +185,25 @@ def _member(taken: Taken, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> 
     return Taken(path, data, digest, taken.modified, taken.signature, taken.origin)
 
 
+def as_text(path: Path) -> Path:
+    """``path`` as a person reads it: a name that is no text (GBK bytes on a Linux disk, as a
+    USB stick or a zip unpacked there leaves them, which Python holds as lone surrogates) decoded
+    as its sender wrote it. Equal to ``path`` when every part is text."""
+    return Path(*(_part_as_text(part) for part in path.parts))
+
+
+def _part_as_text(part: str) -> str:
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        raw = os.fsencode(part)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
 def _member_name(member: zipfile.ZipInfo) -> str:
     """A member's name as its sender saw it: zips made on Chinese Windows store names in GBK
     without saying so, which zipfile reads as cp437."""
