@@ -228,9 +228,9 @@ def consolidated_workbook(
     """The region's workbook: the form's sheets with the consolidated figures (carrying their
     notes, marks and each unit's figures as data for the level above), then 明细 (unless it is
     the file ``detail_file`` beside the workbook, as the cover then says), 校验问题, 报送情况,
-    数字来源, 分类汇总 and 与上年比较."""
+    数字来源, 分类汇总 and 与上年比较. Its tables of one row a unit are written when it is saved."""
     shares = contributions(result)
-    workbook = ContinuedWorkbook(
+    continued = ContinuedWorkbook(
         form_workbook(
             result.edition,
             values=result.values,
@@ -243,25 +243,24 @@ def consolidated_workbook(
         )
     )
     summed = ((report.unit.name, s.values) for report, s in result.summed)
-    workbook.continue_sheet(
-        workbook.workbook[codesheet.SHEET], codesheet.part_rows(summed), count=len(result.summed), styles=[None] * 4
-    )
-    book = workbook.workbook
+    workbook = continued.workbook
+    parts = codesheet.part_rows(summed)
+    continued.continue_sheet(workbook[codesheet.SHEET], parts, count=len(result.summed), styles=[None] * 4)
     if detail_file is None:
-        write_detail(book.create_sheet(DETAIL_SHEET), result, sheet_text)
-    checked = book.create_sheet("校验问题")
+        write_detail(workbook.create_sheet(DETAIL_SHEET), result, sheet_text)
+    checked = workbook.create_sheet("校验问题")
     frame = checked_frame(result, status)
-    frame_sheet(checked, frame, widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text, continued=workbook)
-    sheet = book.create_sheet("报送情况")
+    frame_sheet(checked, frame, widths=CHECKED_WIDTHS, hidden=("问题代码",), text=sheet_text, continued=continued)
+    sheet = workbook.create_sheet("报送情况")
     frame_sheet(sheet, rates_frame(status), percent=("报送率", "及时率"), text=sheet_text)
     rates_chart(sheet, len(status.counts))
     start = CHART_ROWS + len(status.counts) + 3
     frame = status_frame(result, status)
-    frame_sheet(sheet, frame, at=start, widths=STATUS_WIDTHS, text=sheet_text, continued=workbook)
-    write_sheets(book, result, shares, years or {}, sheet_text)
-    for sheet in book.worksheets:
+    frame_sheet(sheet, frame, at=start, widths=STATUS_WIDTHS, text=sheet_text, continued=continued)
+    write_sheets(workbook, result, shares, years or {}, sheet_text)
+    for sheet in workbook.worksheets:
         set_footer(sheet)
-    return workbook
+    return continued
 
 
 # Column widths (Excel units) that let each sheet fit the width of an A4 landscape page;
