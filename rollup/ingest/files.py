@@ -188,16 +188,24 @@ def _member(taken: Taken, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> 
 def as_text(path: Path) -> Path:
     """``path`` as a person reads it: a name that is no text (GBK bytes on a Linux disk, as a
     USB stick or a zip unpacked there leaves them, which Python holds as lone surrogates) decoded
-    as its sender wrote it. Equal to ``path`` when every part is text."""
+    as its sender wrote it. ``path`` itself when every part is text."""
+    if _is_text(str(path)):  # every file but the odd one: no Path made again
+        return path
     return Path(*(_part_as_text(part) for part in path.parts))
 
 
-def _part_as_text(part: str) -> str:
+def _is_text(text: str) -> bool:
     try:
-        part.encode("utf-8")
-        return part
+        text.encode("utf-8")
     except UnicodeEncodeError:
-        raw = os.fsencode(part)
+        return False
+    return True
+
+
+def _part_as_text(part: str) -> str:
+    if _is_text(part):
+        return part
+    raw = os.fsencode(part)
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
