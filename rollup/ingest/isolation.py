@@ -28,7 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -121,13 +121,41 @@ class _Worker:
     connection: Connection
     folder: Path
     log: Path
-    task: Task | None = None
+    room: int  # bytes of tasks that may wait in the worker's pipe without a send ever blocking
+    tasks: deque[Task] = field(default_factory=deque)  # given, oldest (the one being read) first
     deadline: float = 0.0
     log_start: int = 0
 
 
+class _Backlog:
+    """The tasks not yet given: first those a dead worker was given but never read."""
+
+    def __init__(self, tasks: Iterable[Task]):
+        self._tasks = iter(tasks)
+        self._front: deque[Task] = deque()
+
+    def peek(self) -> Task | None:
+        if not self._front:
+            task = next(self._tasks, None)
+            if task is None:
+                return None
+            self._front.append(task)
+        return self._front[0]
+
+    def pop(self) -> Task:
+        return self._front.popleft()
+
+    def give_back(self, tasks: Iterable[Task]) -> None:
+        self._front.extendleft(reversed(list(tasks)))
+
+
 class ReaderPool:
-    """Worker processes reading files under the limits' memory and time budgets."""
+    """Worker processes reading files under the limits' memory and time budgets.
+
+    A worker is given its next file while it still reads the one before, where the pipe holds
+    it without the send blocking: a worker then never waits for the run between two files, and
+    the run never waits for a worker to take a file (waking an idle process costs more than
+    reading a small file's bytes)."""
 
     def __init__(self, limits: Limits, workers: int = 1):
         import multiprocessing
@@ -150,50 +178,64 @@ class ReaderPool:
         )
         process.start()
         theirs.close()  # so that a dead worker's pipe reads as closed
-        return _Worker(process, ours, folder, log)
+        return _Worker(process, ours, folder, log, _room(ours))
 
     def read(self, tasks: Iterable[Task]) -> Iterator[tuple[Any, Submission]]:
         """Each task's reading, in the order they finish."""
         import multiprocessing.connection
 
-        waiting = iter(tasks)
-        idle = deque(self._workers)
-        busy: list[_Worker] = []
-        exhausted = False
+        backlog = _Backlog(tasks)
         while True:
-            while idle and not exhausted:
-                task = next(waiting, None)
-                if task is None:
-                    exhausted = True
-                    break
-                worker = idle.popleft()
-                self._give(worker, task)
-                busy.append(worker)
+            self._hand_out(backlog)
+            busy = [w for w in self._workers if w.tasks]
             if not busy:
                 return
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = set(multiprocessing.connection.wait([w.connection for w in busy], timeout=timeout))
-            for worker in list(busy):
+            for worker in busy:
                 outcome = self._outcome(worker, worker.connection in ready)
-                if outcome is None:
-                    continue
-                busy.remove(worker)
-                task, worker.task = worker.task, None
-                assert task is not None
-                yield task[0], outcome
-                idle.append(self._replace(worker) if not worker.process.is_alive() else worker)
+                if outcome is not None:
+                    key = self._done(worker, backlog)
+                    self._hand_out(backlog)  # before the caller takes its turn: the worker reads on
+                    yield key, outcome
+
+    def _hand_out(self, backlog: _Backlog) -> None:
+        """A task to every idle worker, then a next one to each worker whose pipe holds it."""
+        for queued in (0, 1):
+            for worker in self._workers:
+                task = backlog.peek()
+                if task is None:
+                    return
+                if len(worker.tasks) == queued and (not queued or _fits(worker, task)):
+                    self._give(worker, backlog.pop())
 
     def _give(self, worker: _Worker, task: Task) -> None:
-        worker.task = task
-        worker.deadline = time.monotonic() + self.limits.seconds
-        worker.log_start = worker.log.stat().st_size if worker.log.exists() else 0
+        if not worker.tasks:
+            self._begin(worker)
+        worker.tasks.append(task)
         with contextlib.suppress(OSError, ValueError):  # the worker is gone; _outcome finds out
             worker.connection.send((task[1], task[2]))
 
+    def _begin(self, worker: _Worker) -> None:
+        """The clock and the log of the task the worker reads now."""
+        worker.deadline = time.monotonic() + self.limits.seconds
+        worker.log_start = worker.log.stat().st_size if worker.log.exists() else 0
+
+    def _done(self, worker: _Worker, backlog: _Backlog) -> Any:
+        """The key of the task the worker answered for; a dead worker is replaced, and what it
+        was given besides goes back to the backlog."""
+        task = worker.tasks.popleft()
+        if not worker.process.is_alive():
+            backlog.give_back(worker.tasks)
+            worker.tasks.clear()
+            self._replace(worker)
+        elif worker.tasks:
+            self._begin(worker)
+        return task[0]
+
     def _outcome(self, worker: _Worker, ready: bool) -> Submission | None:
         """The worker's answer, the finding for its death or its overrun, or None (still reading)."""
-        assert worker.task is not None
-        path = worker.task[1]
+        path = worker.tasks[0][1]
         if ready:
             try:
                 answer = worker.connection.recv()
@@ -234,6 +276,25 @@ class ReaderPool:
             with contextlib.suppress(OSError):
                 worker.connection.close()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _room(connection: Connection) -> int:
+    """The bytes of tasks that may wait in a worker's pipe: a quarter of the socket's send buffer
+    (the kernel counts its own overhead against it too); none where that cannot be told (a pipe
+    on Windows), and then a worker is given one file at a time."""
+    import socket
+
+    try:
+        with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as duplicate:
+            return int(duplicate.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 4
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+def _fits(worker: _Worker, task: Task) -> bool:
+    """Whether ``task`` may wait behind what the worker reads now: a send to a worker that is
+    stuck must never block, or the pool could not keep its deadline."""
+    return sum(len(given[2]) for given in worker.tasks) + len(task[2]) <= worker.room
 
 
 def remove_orphans(age: float = 3600) -> None:
