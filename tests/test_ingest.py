@@ -158,3 +158,23 @@ def test_readings_of_one_template_hold_their_codes_and_sources_once(all_74):
     assert all(a is b for a, b in zip(first.values, second.values, strict=True))  # one string per code
     kept = Submission.from_record(first.record())  # as the ledger gives a reading back
     assert kept == first and kept.sources is first.sources
+
+
+def test_a_file_that_grew_after_it_was_opened_is_read_whole(tmp_path, monkeypatch):
+    import os
+
+    from rollup.config import Limits
+    from rollup.ingest import files
+
+    path = tmp_path / "增长中.xlsx"
+    path.write_bytes(bytes(range(256)) * 40)
+    opened = os.fstat
+
+    def smaller_when_opened(descriptor):  # the size as it was before the last bytes were written
+        status = list(opened(descriptor))
+        status[6] = 1000
+        return os.stat_result(status)
+
+    monkeypatch.setattr(files.os, "fstat", smaller_when_opened)
+    taken = files.take(path, Limits())
+    assert isinstance(taken, files.Taken) and taken.data == path.read_bytes()
