@@ -173,7 +173,7 @@ def _same_figures(reports: tuple[UnitReport, ...]) -> tuple[UnitReport, ...]:
     return tuple(_with_twins(r, twins[id(r)]) if id(r) in twins else r for r in reports)
 
 
-def _figures(report: UnitReport) -> dict[str, Number]:
+def _figures(report: UnitReport) -> Mapping[str, Number]:
     assert report.submission is not None
     return report.submission.values
 

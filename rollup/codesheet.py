@@ -83,7 +83,7 @@ def rows(
 def part_rows(parts: Iterable[tuple[str, Mapping[str, float]]]) -> Iterator[tuple]:
     """The hidden sheet's last rows in a consolidation: the figures it summed, unit by unit."""
     for unit, figures in parts:
-        yield (PART + unit, None, None, json.dumps(dict(figures)))
+        yield (PART + unit, None, None, json.dumps(dict(figures.items())))
 
 
 def parse(table: list[list]) -> CodeMap | None:

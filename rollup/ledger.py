@@ -735,7 +735,7 @@ def _digest(submission: Submission) -> str:
         submission.unit,
         submission.edition,
         submission.explanation,
-        submission.values,
+        dict(submission.values.items()),  # JSON knows dicts, not other mappings
         submission.notes,
         submission.text,
         [

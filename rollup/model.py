@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from array import array
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast, overload
 
 from rollup.findings import Finding, Severity
 from rollup.forms import Number
@@ -20,7 +22,7 @@ class Constituent:
     units it summed, so the level above can tell where a figure comes from)."""
 
     name: str
-    values: dict[str, Number]
+    values: Mapping[str, Number]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Submission:
     unit: str | None = None
     year: int | None = None
     edition: str | None = None
-    values: dict[str, Number] = field(default_factory=dict)
+    values: Mapping[str, Number] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     # Cells read as 0 that were not written as a number: "blank" (left empty) or
@@ -92,8 +94,9 @@ class Submission:
         field by field: ``dataclasses.asdict`` deep-copies every figure, thousands of times a run."""
         return vars(self) | {
             "file": str(self.file),
+            "values": dict(self.values.items()),
             "findings": [vars(f) for f in self.findings],
-            "constituents": [vars(c) for c in self.constituents],
+            "constituents": [{"name": c.name, "values": dict(c.values.items())} for c in self.constituents],
         }
 
     @classmethod
@@ -109,16 +112,17 @@ class Submission:
         ).compact()
 
     def compact(self) -> Submission:
-        """The same submission, holding its cell codes once for every submission, and its
-        sources once for every submission of the same template. A reading arrives with strings
-        of its own (unpickled from a reader, decoded from the ledger): held as they come, a
-        province's thousands of readings take five times the memory."""
+        """The same submission, holding its cell codes once for every submission, its figures
+        as ``Figures``, and its sources once for every submission of the same template. A
+        reading arrives with strings of its own (unpickled from a reader, decoded from the
+        ledger): held as they come, a province's thousands of readings take five times the memory."""
         return replace(
             self,
-            values=_coded(self.values),
+            values=_compact_figures(self.values),
             notes=_coded(self.notes),
             marks=_coded(self.marks),
             sources=_shared_sources(self.sources),
+            constituents=tuple(replace(c, values=_compact_figures(c.values)) for c in self.constituents),
         )
 
 
@@ -126,8 +130,115 @@ def _coded(cells: dict[str, Any]) -> dict[str, Any]:
     return {sys.intern(code): value for code, value in cells.items()} if cells else cells
 
 
-_LAYOUTS = 64  # templates whose sources are held once; more is a hostile inbox, held as they come
+_LAYOUTS = 64  # templates (sources) and sets of codes (figures) held once; more is a hostile inbox, held as they come
 _SOURCES: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+_CODES: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, int]]] = {}
+
+_T = TypeVar("_T")
+
+
+class Figures(Mapping[str, Number]):
+    """A unit's figures by cell code, read like a dict and held in a fraction of its memory:
+    the codes once for every Figures with the same codes in the same order, the figures in a
+    machine array when all are integers that fit one. Held as dicts, 20,000 units' figures
+    were the largest thing a run held. Immutable: a changed figure is a new Figures."""
+
+    __slots__ = ("_codes", "_index", "_numbers")
+    _codes: tuple[str, ...]
+    _index: dict[str, int]  # code -> position in _numbers, shared like _codes
+    _numbers: array[int] | tuple[Number, ...]
+
+    def __init__(self, cells: Mapping[str, Number] | Iterable[tuple[str, Number]] = ()) -> None:
+        cells = dict(cells.items() if isinstance(cells, Mapping) else cells)
+        self._codes, self._index = _layout(tuple(cells))
+        self._numbers = _numbers(cells.values())
+
+    def __getitem__(self, code: str) -> Number:
+        return self._numbers[self._index[code]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._index
+
+    @overload
+    def get(self, code: str, /) -> Number | None: ...
+    @overload
+    def get(self, code: str, default: Number, /) -> Number: ...
+    @overload
+    def get(self, code: str, default: _T, /) -> Number | _T: ...
+    def get(self, code: str, default: object = None, /) -> object:
+        at = self._index.get(code)
+        return default if at is None else self._numbers[at]
+
+    # what validation and aggregation walk, thousands of times a run: pairs zipped in C, not
+    # a look-up per code as the Mapping mixins do
+    def items(self) -> ItemsView[str, Number]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[Number]:
+        return _Values(self)
+
+    def __eq__(self, other: object) -> bool:
+        # units' figures are compared for copies: held alike, compared without building dicts
+        if isinstance(other, Figures) and other._codes is self._codes and type(other._numbers) is type(self._numbers):
+            return self._numbers == other._numbers
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self) -> tuple[type[Figures], tuple[dict[str, Number]]]:
+        return Figures, (dict(self.items()),)
+
+
+class _Items(ItemsView[str, Number]):
+    __slots__ = ()
+    _mapping: Figures
+
+    def __iter__(self) -> Iterator[tuple[str, Number]]:
+        return zip(self._mapping._codes, self._mapping._numbers, strict=True)
+
+
+class _Values(ValuesView[Number]):
+    __slots__ = ()
+    _mapping: Figures
+
+    def __iter__(self) -> Iterator[Number]:
+        return iter(self._mapping._numbers)
+
+
+def _layout(codes: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
+    found = _CODES.get(codes)
+    if found is None:
+        held = tuple(sys.intern(code) for code in codes)
+        found = held, {code: at for at, code in enumerate(held)}
+        if len(_CODES) < _LAYOUTS:
+            _CODES[held] = found
+    return found
+
+
+def _numbers(figures: Iterable[Number]) -> array[int] | tuple[Number, ...]:
+    numbers = tuple(figures)
+    # exactly int: a bool or a float would come back as an int
+    if all(type(n) is int for n in numbers):
+        with suppress(OverflowError):
+            return array("q", cast(tuple[int, ...], numbers))
+    return numbers
+
+
+def _compact_figures(figures: Mapping[str, Number]) -> Mapping[str, Number]:
+    """``figures`` as Figures, unless their codes would need a layout of their own once the
+    layouts held are full: a Figures with its own codes and index is larger than the dict."""
+    if not figures or isinstance(figures, Figures):
+        return figures
+    if len(_CODES) < _LAYOUTS or tuple(figures) in _CODES:
+        return Figures(figures)
+    return _coded(dict(figures.items()))
 
 
 def _shared_sources(sources: dict[str, str]) -> dict[str, str]:

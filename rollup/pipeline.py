@@ -681,7 +681,7 @@ def _reports_in(submission: Submission, region: str) -> list[tuple[str | None, S
             replace(
                 submission,
                 unit=part.name,
-                values=dict(part.values),
+                values=part.values,
                 notes={},
                 marks={},
                 findings=(),

@@ -38,7 +38,8 @@ def test_the_streamed_csv_is_byte_for_byte_what_pandas_wrote(office, tmp_path):
     result = copy.deepcopy(tracked.consolidation)
     _, first = result.summed[0]
     first.notes["B.1.natural"] = '=HYPERLINK("http://evil")'  # a formula from a unit's file
-    first.values["A.procurement.amount_wan"] = 12.5  # one figure with decimals
+    decimals = {**first.values, "A.procurement.amount_wan": 12.5}  # one figure with decimals
+    object.__setattr__(first, "values", decimals)  # a copy: the fixture's stays
     for csv_format in ("zh", "codes"):
         written = write_outputs(result, tmp_path / csv_format, tracked.status, csv_format=csv_format).csv
         before = tmp_path / f"pandas-{csv_format}.csv"  # how 明细数据.csv was written before it was streamed
@@ -122,8 +123,8 @@ def test_the_companion_files_figures_are_numbers_in_boxes_and_a_missing_one_an_e
     result = copy.deepcopy(tracked.consolidation)
     _, first = result.sent[0]
     _, second = result.sent[1]
-    first.values["A.procurement.amount_wan"] = 12.5
-    del second.values["A.rules.made"]
+    object.__setattr__(first, "values", {**first.values, "A.procurement.amount_wan": 12.5})  # copies
+    object.__setattr__(second, "values", {c: v for c, v in second.values.items() if c != "A.rules.made"})
     detail = write_outputs(result, tmp_path, tracked.status, detail_in_workbook_max=FEW).detail
     assert detail is not None
     sheet = openpyxl.load_workbook(detail)["明细"]

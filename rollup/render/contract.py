@@ -16,7 +16,7 @@ def submission_contract(submission: Submission) -> dict[str, object]:
         "unit": submission.unit,
         "year": submission.year,
         "edition": submission.edition,
-        "values": dict(submission.values),
+        "values": dict(submission.values.items()),
         "notes": dict(submission.notes),
         "marks": dict(submission.marks),
         "findings": [row.contract() for row in finding_rows(submission.findings, edition)],
