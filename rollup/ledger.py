@@ -548,12 +548,12 @@ class Ledger:
         """Remember what each file of ``read`` said, and forget files that are gone (neither
         ``present`` nor on disk: another year's files stay remembered for that year's run)."""
         with self._db:
-            self._db.executemany(
+            self._db.executemany(  # packed one at a time as SQLite takes them: a province's would be 50 MB at once
                 "INSERT OR REPLACE INTO readings (path, size, mtime_ns, reader, submissions) VALUES (?, ?, ?, ?, ?)",
-                [
+                (
                     (str(path), state.size, state.mtime_ns, reader, _packed(submissions))
                     for path, (state, submissions) in read.items()
-                ],
+                ),
             )
             kept = {str(path) for path in present} | {str(path) for path in read}
             gone = [

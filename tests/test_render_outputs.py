@@ -3,8 +3,11 @@ sheet moved into a companion file 明细数据.xlsx above ``[outputs] detail_in_
 the gaps email carrying the summary workbook only."""
 
 import copy
+import random
 import shutil
 from email import message_from_bytes, policy
+from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -14,9 +17,10 @@ from openpyxl.utils import get_column_letter
 
 from rollup import pipeline
 from rollup.ingest import read_submission
+from rollup.model import Submission
 from rollup.notify import write_gaps
 from rollup.outputs import OutputSet
-from rollup.render.breakdown import NAMED, Contribution, listed
+from rollup.render.breakdown import NAMED, contributions, listed
 from rollup.render.consolidation import DETAIL_FILE, long_batches, long_header, write_outputs
 from rollup.text import sheet_text
 from rollup.validate import validate
@@ -163,13 +167,39 @@ def test_the_gaps_email_attaches_the_summary_workbook_not_the_detail(office, tmp
     assert letter.eml.stat().st_size < outputs.workbook.stat().st_size * 1.4 + 300_000
 
 
+def _counted(figures: list[dict]) -> SimpleNamespace:
+    """A consolidation's counted units, as ``contributions`` reads them."""
+    return SimpleNamespace(
+        summed=[
+            (SimpleNamespace(unit=SimpleNamespace(name=f"第{i:04d}县商务局")), Submission(Path(f"{i}.xlsx"), values=v))
+            for i, v in enumerate(figures)
+        ]
+    )
+
+
 def test_a_figure_of_thousands_of_units_names_the_largest_and_counts_the_rest():
-    shares = [Contribution(f"第{i:04d}县商务局", 1000 - i) for i in range(NAMED + 50)]
+    shares = contributions(_counted([{"B.1.total": 1000 - i} for i in range(NAMED + 50)]))["B.1.total"]
     words = listed(shares)
+    assert len(shares) == NAMED + 50
     assert words.startswith("第0000县商务局 1000；") and f"第{NAMED - 1:04d}县商务局" in words
     assert f"第{NAMED:04d}县商务局" not in words
     assert words.endswith(f"；其余 50 家共 {sum(1000 - i for i in range(NAMED, NAMED + 50))}")
-    assert listed(shares[:3]) == "第0000县商务局 1000；第0001县商务局 999；第0002县商务局 998"
+    few = contributions(_counted([{"B.1.total": 1000 - i} for i in range(3)]))["B.1.total"]
+    assert listed(few) == "第0000县商务局 1000；第0001县商务局 999；第0002县商务局 998"
+
+
+def test_the_units_named_for_a_figure_are_the_largest_shares_in_the_units_order_among_equals():
+    draw = random.Random(7)
+    figures = [{"A.x": draw.choice([0, 5, 5, 7, -3, 12.5, 40, 40, 2]), "B.y": draw.randint(0, 3)} for _ in range(900)]
+    found = contributions(_counted(figures))
+    for code in ("A.x", "B.y"):
+        ranked = sorted(
+            ((f[code], i) for i, f in enumerate(figures) if f[code]), key=lambda pair: pair[0], reverse=True
+        )  # every share, largest first, stable: what 数字来源 listed before it kept only the largest
+        shares = found[code]
+        assert [(c.value, c.unit) for c in shares.named] == [(v, f"第{i:04d}县商务局") for v, i in ranked[:NAMED]]
+        assert shares.more == len(ranked) - NAMED
+        assert shares.rest == pytest.approx(sum(v for v, _ in ranked[NAMED:]))
 
 
 def test_consolidate_honours_the_configured_threshold(office):

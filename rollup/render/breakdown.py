@@ -5,21 +5,24 @@ every year the ledger knows (与上年比较)."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping
-from operator import attrgetter
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pandas as pd
 from openpyxl.chart import LineChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rollup.aggregate import Consolidation
+from rollup.aggregate import Consolidation, UnitReport
 from rollup.forms import Number, edition_for_year, format_number
+from rollup.model import Submission
 from rollup.render.sheets import frame_sheet
 
 SOURCES_SHEET, CATEGORIES_SHEET, YEARS_SHEET = "数字来源", "分类汇总", "与上年比较"
 FEW = 3  # a figure made by this many units or fewer is worth naming them in its comment
 PLACE = ["表", "行", "列"]
+NAMED = 100  # units named for one figure; a province's thousands would pass a cell's 32,767 characters
 
 
 class Contribution(NamedTuple):
@@ -39,31 +42,56 @@ class Contribution(NamedTuple):
         return f"{self.unit} {format_number(self.value)}{note}" + (f"〔其中 {inside}〕" if inside else "")
 
 
-def contributions(result: Consolidation) -> dict[str, list[Contribution]]:
-    """Every counted unit's non-zero share of each cell, largest first (in the units' order
-    among equals), by cell code."""
-    found: dict[str, list[Contribution]] = {}
-    for report, submission in result.summed:
-        name, notes, inside = report.unit.name, submission.notes, submission.constituents
+@dataclass(frozen=True)
+class Shares:
+    """The units behind one figure: the ``NAMED`` largest shares, largest first (in the units'
+    order among equals), and how many more units there are and the sum of their shares."""
+
+    named: tuple[Contribution, ...]
+    more: int = 0
+    rest: Number = 0
+
+    def __len__(self) -> int:
+        return len(self.named) + self.more
+
+
+def contributions(result: Consolidation) -> dict[str, Shares]:
+    """Every counted unit's non-zero share of each cell, by cell code. Only the largest shares
+    of a figure are kept while the units go by (a heap of ``NAMED`` a figure): a province's
+    million shares, held all at once, were the peak of a run's memory."""
+    largest: dict[str, list[tuple[Number, int]]] = {}
+    counts: dict[str, int] = {}
+    totals: dict[str, Number] = {}
+    summed = result.summed
+    for order, (_, submission) in enumerate(summed):
         for code, value in submission.values.items():
             if value:
-                parts = tuple((p.name, p.values[code]) for p in inside if p.values.get(code)) if inside else ()
-                found.setdefault(code, []).append(Contribution(name, value, notes.get(code), parts))
-    # a reversed sort keeps equals in their order, as a sort by -value does
-    return {code: sorted(shares, key=attrgetter("value"), reverse=True) for code, shares in found.items()}
+                counts[code] = counts.get(code, 0) + 1
+                totals[code] = totals.get(code, 0) + value
+                heap = largest.setdefault(code, [])
+                # (value, -order): of equal shares the earlier unit ranks higher, as a stable sort keeps it
+                (heapq.heappush if len(heap) < NAMED else heapq.heappushpop)(heap, (value, -order))
+    found = {}
+    for code, heap in largest.items():
+        named = tuple(_contribution(summed[-negated], code) for _, negated in sorted(heap, reverse=True))
+        found[code] = Shares(named, counts[code] - len(named), totals[code] - sum(c.value for c in named))
+    return found
 
 
-NAMED = 100  # units named for one figure; a province's thousands would pass a cell's 32,767 characters
+def _contribution(counted: tuple[UnitReport, Submission], code: str) -> Contribution:
+    report, submission = counted
+    inside = submission.constituents
+    parts = tuple((p.name, p.values[code]) for p in inside if p.values.get(code)) if inside else ()
+    return Contribution(report.unit.name, submission.values[code], submission.notes.get(code), parts)
 
 
-def listed(shares: list[Contribution]) -> str:
+def listed(shares: Shares) -> str:
     """The units behind a figure, largest share first: the first ``NAMED``, then how many more and their sum."""
-    words = "；".join(c.words for c in shares[:NAMED])
-    rest = shares[NAMED:]
-    return words + (f"；其余 {len(rest)} 家共 {format_number(sum(c.value for c in rest))}" if rest else "")
+    words = "；".join(c.words for c in shares.named)
+    return words + (f"；其余 {shares.more} 家共 {format_number(shares.rest)}" if shares.more else "")
 
 
-def comments(result: Consolidation, shares: Mapping[str, list[Contribution]]) -> dict[str, str]:
+def comments(result: Consolidation, shares: Mapping[str, Shares]) -> dict[str, str]:
     """Comments for the form's sheets: the region's note, and for a decisive cell (table C, or a
     figure few units make) the units behind it."""
     found = dict(result.notes)
@@ -79,7 +107,7 @@ def _places(result: Consolidation) -> list[tuple[str, list[str]]]:
     return [(cell.code, list(edition.place(cell.table, cell.row.code, cell.column.code))) for cell in edition.cells]
 
 
-def sources_frame(result: Consolidation, shares: Mapping[str, list[Contribution]]) -> pd.DataFrame:
+def sources_frame(result: Consolidation, shares: Mapping[str, Shares]) -> pd.DataFrame:
     """One row per figure that is not 0: the units that make it, largest share first."""
     rows = [
         [*place, result.values[code], len(shares[code]), listed(shares[code])]
@@ -135,7 +163,7 @@ def years_frames(result: Consolidation, years: Mapping[int, Mapping[str, Number]
 def write_sheets(
     workbook: object,
     result: Consolidation,
-    shares: Mapping[str, list[Contribution]],
+    shares: Mapping[str, Shares],
     years: Mapping[int, Mapping[str, Number]],
     text: Callable[[str], object] = str,
 ) -> None:
