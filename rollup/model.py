@@ -141,7 +141,8 @@ class Figures(Mapping[str, Number]):
     """A unit's figures by cell code, read like a dict and held in a fraction of its memory:
     the codes once for every Figures with the same codes in the same order, the figures in a
     machine array when all are integers that fit one. Held as dicts, 20,000 units' figures
-    were the largest thing a run held. Immutable: a changed figure is a new Figures."""
+    were the largest thing a run held. Immutable: a changed figure is a new Figures. As a dict:
+    ``dict(figures.items())`` (``dict(figures)`` is right too, but looks every code up in Python)."""
 
     __slots__ = ("_codes", "_index", "_numbers")
     _codes: tuple[str, ...]
