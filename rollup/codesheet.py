@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rollup.forms import Edition, Table, editions
+from rollup.forms import Cell, Edition, Table, editions
 from rollup.text import cell_text
 
 SHEET = "_rollup"
@@ -49,7 +49,6 @@ class CodeMap:
 _ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 
 
-@lru_cache(maxsize=4096)  # a template's few hundred addresses, looked up in every file
 def cell_position(address: str) -> tuple[int, int]:
     """(row, column), 1-based, of an A1-style address such as ``B23``; ``ValueError`` otherwise."""
     match = _ADDRESS.match(address.strip().upper())
@@ -119,54 +118,86 @@ def _figures(text: str) -> dict[str, float]:
     return {str(k): v for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def tampering(codemap: CodeMap, edition: Edition) -> str | None:
-    """Why the code sheet cannot be one rollup wrote for ``edition`` (None when it can be). The
-    layout may differ between template versions, but never its shape: every cell of a table on
-    that table's sheet, in the form's order (a row's cells left to right on one sheet row, rows
-    top to bottom), no two keys on one cell, the cover's fields off the tables. A code pointed
-    at the year, a label or another cell would otherwise be read as a figure."""
+@dataclass(frozen=True)
+class Place:
+    """Where a value is in a workbook: its sheet, its row and column counted from 0 (as a
+    sheet's rows are indexed), and its address as a finding names it ("主动公开!B4")."""
+
+    sheet: str
+    row: int
+    column: int
+    source: str
+
+
+@lru_cache(maxsize=4096)  # a template's few hundred addresses, looked up in every file
+def place(sheet: str, cell: str) -> Place:
+    """The place of ``cell`` (an address such as ``B23``) on ``sheet``; ``ValueError`` when it is
+    no address."""
+    row, column = cell_position(cell)
+    return Place(sheet, row - 1, column - 1, f"{sheet}!{cell}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A code sheet judged once for every workbook that has the same: why it cannot be one
+    rollup wrote (None when it can), and the place of each of the edition's cells (None where
+    the code sheet names none), in the form's order."""
+
+    problem: str | None
+    places: tuple[tuple[Cell, Place | None], ...] = ()
+
+
+def layout(codemap: CodeMap, edition: Edition) -> Layout:
+    """The layout of ``codemap``'s workbook of ``edition``. The layout may differ between
+    template versions, but never its shape: every cell of a table on that table's sheet, in the
+    form's order (a row's cells left to right on one sheet row, rows top to bottom), no two keys
+    on one cell, the cover's fields off the tables. A code pointed at the year, a label or
+    another cell would otherwise be read as a figure."""
     # the units of a region fill in the same few templates: each layout is judged once
-    return _tampering(edition.edition, tuple(codemap.locations.items()))
+    return _layout(edition.edition, tuple(codemap.locations.items()))
 
 
 @lru_cache(maxsize=64)
-def _tampering(name: str, locations: tuple[tuple[str, tuple[str, str]], ...]) -> str | None:
+def _layout(name: str, locations: tuple[tuple[str, tuple[str, str]], ...]) -> Layout:
     edition = editions()[name]
-    positions: dict[str, tuple[str, tuple[int, int]]] = {}
-    owners: dict[tuple[str, tuple[int, int]], str] = {}
+    places: dict[str, Place] = {}
+    owners: dict[tuple[str, int, int], str] = {}
     for key, (sheet, cell) in locations:
         try:
-            place = (sheet, cell_position(cell))
+            places[key] = place(sheet, cell)
         except ValueError:
-            return f"“{key}”的位置“{cell}”不是单元格地址"
-        if place in owners:
-            return f"“{owners[place]}”和“{key}”指向同一个单元格 {sheet}!{cell}"
-        owners[place] = key
-        positions[key] = place
+            return Layout(f"“{key}”的位置“{cell}”不是单元格地址")
+        here = places[key]
+        spot = (sheet, here.row, here.column)
+        if spot in owners:
+            return Layout(f"“{owners[spot]}”和“{key}”指向同一个单元格 {here.source}")
+        owners[spot] = key
     table_sheets = {table.sheet for table in edition.tables}
     for key in (*COVER_FIELDS, EXPLANATION):
-        if key in positions and positions[key][0] in table_sheets:
-            return f"封面项“{COVER_FIELDS.get(key, key)}”指向了统计表“{positions[key][0]}”"
+        if key in places and places[key].sheet in table_sheets:
+            return Layout(f"封面项“{COVER_FIELDS.get(key, key)}”指向了统计表“{places[key].sheet}”")
     for table in edition.tables:
-        problem = _out_of_order(table, positions)
+        problem = _out_of_order(table, places)
         if problem:
-            return problem
-    return None
+            return Layout(problem)
+    return Layout(None, tuple((cell, places.get(cell.code)) for cell in edition.cells))
 
 
-def _out_of_order(table: Table, positions: dict[str, tuple[str, tuple[int, int]]]) -> str | None:
-    previous: tuple[str, tuple[int, int]] | None = None
+def _out_of_order(table: Table, places: dict[str, Place]) -> str | None:
+    previous: tuple[str, Place] | None = None
     for cell in table.cells:
-        if cell.code not in positions:
+        here = places.get(cell.code)
+        if here is None:
             continue  # a missing cell is a finding of its own
-        sheet, here = positions[cell.code]
-        if sheet != table.sheet:
-            return f"{cell.code} 应在工作表“{table.sheet}”，却指向“{sheet}”"
+        if here.sheet != table.sheet:
+            return f"{cell.code} 应在工作表“{table.sheet}”，却指向“{here.sheet}”"
         if previous is not None:
-            row_before, (sheet_row, _) = previous[0], previous[1]
+            row_before, there = previous
             same_row = row_before == cell.row.code
-            if here <= previous[1] or (same_row and here[0] != sheet_row):
-                return f"{cell.code} 的位置不符合表格的排列（在 {sheet}!{_address(here)}）"
+            if (here.row, here.column) <= (there.row, there.column) or (same_row and here.row != there.row):
+                return (
+                    f"{cell.code} 的位置不符合表格的排列（在 {here.sheet}!{_address((here.row + 1, here.column + 1))}）"
+                )
         previous = (cell.row.code, here)
     return None
 

@@ -39,19 +39,25 @@ def _not_read(path: Path, what: str) -> Submission:
     return Submission.refused(path, "unsupported_format", suffix=what, kinds=kinds)
 
 
-def read_by_content(path: Path, name: str) -> Submission:
-    """What the file at ``path`` says, read by what it holds (``sniff``), not by ``name``: a web
-    page saved as .doc as a web page, an old .xls named .xlsx as a workbook."""
-    kind = sniff(path)
-    if kind == "workbook" or (kind == "ole" and ole_holds_workbook(path)):
-        return read_workbook(path)
-    if kind in _CONVERTED:
-        return _read_converted(path, kind)
+def read_by_content(path: Path, data: bytes, folder: Path) -> Submission:
+    """What ``data`` (the bytes of the file at ``path``) says, read by what they hold (``sniff``),
+    not by the file's name: a web page saved as .doc as a web page, an old .xls named .xlsx as a
+    workbook. A workbook is read from the bytes themselves; the other readers take a file, a
+    private copy in ``folder``."""
+    kind = sniff(data)
+    if kind == "workbook" or (kind == "ole" and ole_holds_workbook(data)):
+        return read_workbook(path, data)
     if kind == "zip":
         return _not_read(path, "压缩包")
-    if kind == "damaged" or (kind == "text" and Path(name).suffix.lower() not in TEXT_SUFFIXES):
+    if kind == "damaged" or (kind == "text" and path.suffix.lower() not in TEXT_SUFFIXES):
         return Submission.refused(path, "unreadable_file", reason="文件已损坏或内容与扩展名不符")
-    return read_report(path, kind)
+    copy = folder / path.name
+    copy.write_bytes(data)
+    try:
+        return _read_converted(copy, kind) if kind in _CONVERTED else read_report(copy, kind)
+    finally:
+        with contextlib.suppress(OSError):  # a reader on Windows may still hold it; the folder goes later
+            copy.unlink()
 
 
 def _read_converted(path: Path, kind: Kind) -> Submission:
@@ -66,23 +72,18 @@ def _read_converted(path: Path, kind: Kind) -> Submission:
 
 
 def read_bytes(path: Path, data: bytes, limits: Limits, folder: Path) -> Submission:
-    """What the file at ``path`` says, read from ``data`` (its bytes) through a copy in
-    ``folder``. Never raises for anything the file holds."""
+    """What the file at ``path`` says, read from ``data`` (its bytes), with ``folder`` for the
+    copy a reader may need. Never raises for anything the file holds."""
     refused = unsupported(path)
     if refused is not None:
         return refused
     inspection = inspect(path.suffix, data, limits)
     if inspection.refusal is not None:
         return failures.refused(path, inspection.refusal)
-    copy = folder / path.name
-    copy.write_bytes(data)
     try:
-        submission = read_by_content(copy, path.name)
+        submission = read_by_content(path, data, folder)
     except Exception as exc:  # a hostile or strange file must never stop the run: it becomes a finding
         return failures.failure(path, data, exc, memory_mb=limits.memory_mb)
-    finally:
-        with contextlib.suppress(OSError):  # a reader on Windows may still hold it; the folder goes later
-            copy.unlink()
     submission = failures.explained(path, data, submission.moved(path, submission.modified))
     return uncalculated(submission, inspection.uncalculated)
 

@@ -77,7 +77,6 @@ def _read(path: Path, document: Document, tables_only: bool) -> Submission:
         marks=reading.marks,
         meta=_meta("\n".join(line.text for line in found.before_tables())),
         findings=tuple(findings),
-        modified=path.stat().st_mtime,
         text="\n".join(line.text for line in found.narrative()),
     )
 

@@ -4,9 +4,9 @@ pasted into a .txt. Each is read by what it is."""
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
-from pathlib import Path
 from typing import Literal
 
 Kind = Literal["pdf", "docx", "workbook", "odt", "ole", "rtf", "html", "mhtml", "zip", "damaged", "text"]
@@ -27,14 +27,13 @@ _MHTML = re.compile(rb"^mime-version:.*?content-type:\s*multipart/related", re.I
 _OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 
 
-def sniff(path: Path) -> Kind:
-    """The kind of file ``path`` holds, whatever its name says."""
-    with open(path, "rb") as handle:
-        head = handle.read(_HEAD)
+def sniff(data: bytes) -> Kind:
+    """The kind of file ``data`` (a file's bytes) is, whatever its name says."""
+    head = data[:_HEAD]
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(path)
+        return _zip_kind(data)
     if head.startswith(OLE_MAGIC):
         return "ole" if _compound_header(head) else "damaged"
     if head.lstrip().startswith(b"{\\rtf"):
@@ -57,15 +56,14 @@ def _compound_header(head: bytes) -> bool:
     return order == 0xFFFE and (version, shift) in ((3, 9), (4, 12)) and len(head) >= 512 + min(1 << shift, _HEAD - 512)
 
 
-def ole_holds_workbook(path: Path) -> bool:
+def ole_holds_workbook(data: bytes) -> bool:
     """An OLE compound file (.xls, .et, .doc, .wps) holding a workbook rather than a document."""
-    data = Path(path).read_bytes()
     return any(name in data for name in _OLE_WORKBOOK)
 
 
-def _zip_kind(path: Path) -> Kind:
+def _zip_kind(data: bytes) -> Kind:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
     except (zipfile.BadZipFile, OSError, KeyError):

@@ -27,25 +27,27 @@ class _Grid:
         self._workbook = workbook
         self._sheets: dict[str, list[list]] = {}
 
-    def value(self, sheet: str, cell: str) -> object:
-        if sheet not in self._sheets:
-            if sheet not in self._workbook.sheet_names:
-                raise KeyError(sheet)
-            self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        row, col = codesheet.cell_position(cell)
-        rows = self._sheets[sheet]
-        if row > len(rows) or col > len(rows[row - 1]):
+    def value(self, place: codesheet.Place) -> object:
+        """The value at ``place`` (None when empty); ``KeyError`` when there is no such sheet."""
+        rows = self._sheets.get(place.sheet)
+        if rows is None:
+            if place.sheet not in self._workbook.sheet_names:
+                raise KeyError(place.sheet)
+            rows = self._sheets[place.sheet] = self._workbook.get_sheet_by_name(place.sheet).to_python(
+                skip_empty_area=False
+            )
+        if place.row >= len(rows) or place.column >= len(rows[place.row]):
             return None
-        value = rows[row - 1][col - 1]
+        value = rows[place.row][place.column]
         return None if value == "" else value
 
 
-def read_workbook(path: Path) -> Submission:
-    """Read a template; a damaged file raises (``read_submission`` says what it means)."""
-    path = Path(path)
+def read_workbook(path: Path, data: bytes) -> Submission:
+    """Read ``data``, the workbook at ``path``; a damaged file raises (``read_submission`` says
+    what it means)."""
     # by content: an old .xls named .xlsx, a WPS .et, a workbook under any name; what calamine
     # says of a damaged file is translated where every reader's failures are (ingest.failures)
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     codemap = None
     if codesheet.SHEET in workbook.sheet_names:
         codemap = codesheet.parse(workbook.get_sheet_by_name(codesheet.SHEET).to_python(skip_empty_area=False))
@@ -54,10 +56,10 @@ def read_workbook(path: Path) -> Submission:
     edition = editions().get(codemap.edition)
     if edition is None:
         return Submission.refused(path, "not_a_template", reason=f"模板版本“{codemap.edition}”无法识别")
-    problem = codesheet.tampering(codemap, edition)
-    if problem is not None:
-        return Submission.refused(path, "code_sheet_tampered", reason=problem)
-    return _read_template(path, _Grid(workbook), codemap, edition)
+    layout = codesheet.layout(codemap, edition)
+    if layout.problem is not None:
+        return Submission.refused(path, "code_sheet_tampered", reason=layout.problem)
+    return _read_template(path, _Grid(workbook), codemap, layout, edition)
 
 
 def _read_own_layout(path: Path, workbook: CalamineWorkbook) -> Submission:
@@ -69,7 +71,9 @@ def _read_own_layout(path: Path, workbook: CalamineWorkbook) -> Submission:
     return reading
 
 
-def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition: Edition) -> Submission:
+def _read_template(
+    path: Path, grid: _Grid, codemap: codesheet.CodeMap, layout: codesheet.Layout, edition: Edition
+) -> Submission:
     cover = {key: cell_text(_lookup(grid, codemap, key)) for key in codesheet.COVER_FIELDS}
     values: dict[str, Number] = {}
     # a consolidated workbook carries its notes and marks as data in the code sheet
@@ -91,21 +95,19 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
             **({"reason": "", "cells": ""} | words),
         )
 
-    for cell in edition.cells:
-        location = codemap.locations.get(cell.code)
-        if location is None:
+    for cell, place in layout.places:
+        if place is None:
             findings.append(finding("missing_cell", cell, reason="模板中找不到这个单元格"))
             continue
-        source = f"{location[0]}!{location[1]}"
         try:
-            raw = grid.value(*location)
+            raw = grid.value(place)
         except KeyError:
-            findings.append(finding("missing_cell", cell, source, reason=f"找不到工作表“{location[0]}”"))
+            findings.append(finding("missing_cell", cell, place.source, reason=f"找不到工作表“{place.sheet}”"))
             continue
         reading = read_cell(raw, cell.kind)
-        sources[cell.code] = source
+        sources[cell.code] = place.source
         if reading.value is None:
-            findings.append(finding(reading.rule, cell, source, **reading.words))
+            findings.append(finding(reading.rule, cell, place.source, **reading.words))
             continue
         values[cell.code] = reading.value
         if reading.note:
@@ -113,7 +115,7 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         if reading.status in ("blank", "not_applicable"):
             marks[cell.code] = reading.status
         if reading.status == "blank":
-            findings.append(finding("blank_cell", cell, source))
+            findings.append(finding("blank_cell", cell, place.source))
     return Submission(
         file=path,
         unit=cover["unit"] or None,
@@ -125,7 +127,6 @@ def _read_template(path: Path, grid: _Grid, codemap: codesheet.CodeMap, edition:
         marks=marks,
         meta={k: v for k, v in {**cover, **_explanation(grid, codemap)}.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
-        modified=path.stat().st_mtime,
         constituents=tuple(Constituent(name, dict(figures)) for name, figures in codemap.parts.items()),
     )
 
@@ -135,7 +136,7 @@ def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str) -> object:
     if location is None:
         return None
     try:
-        return grid.value(*location)
+        return grid.value(codesheet.place(*location))
     except KeyError:
         return None
 
