@@ -92,7 +92,7 @@ def parse(table: list[list]) -> CodeMap | None:
     constants: dict[str, str] = {}
     locations: dict[str, tuple[str, str]] = {}
     for line in table[1:]:
-        key, sheet, cell, value = ([*list(line), "", "", "", ""])[:4]
+        key, sheet, cell, value = line[:4] if len(line) >= 4 else [*line, "", "", ""][:4]
         if not key:
             continue
         if sheet and cell:

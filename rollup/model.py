@@ -166,6 +166,11 @@ class Figures(Mapping[str, Number]):
     def __contains__(self, code: object) -> bool:
         return code in self._index
 
+    @property
+    def integers(self) -> bool:
+        """Whether every figure is an integer of 64 bits (what SQLite holds as it is)."""
+        return isinstance(self._numbers, array)
+
     @overload
     def get(self, code: str, /) -> Number | None: ...
     @overload

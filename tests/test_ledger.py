@@ -3,6 +3,7 @@
 import os
 import shutil
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from helpers import fill_template, settings_for
 
 from rollup import pipeline
 from rollup.config import ConfigError
+from rollup.findings import Finding
 from rollup.ingest import read_submission
 from rollup.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, LedgerError
-from rollup.receipts import load_receipts, parse_moment
+from rollup.model import Submission
+from rollup.receipts import Receipt, load_receipts, parse_moment
 from rollup.versions import history
 
 BEFORE_DEADLINE = datetime(2020, 1, 20, 9, 30)
@@ -314,3 +317,32 @@ def test_history_and_status_agree_after_the_newest_file_disappears(office):
     assert shown.exit_code == 0, shown.output
     assert "（共 2 版，上次汇总以第 1 版为准）" in shown.output and "以最新一版为准" not in shown.output
     assert "第 2 版：乐清市公安局（第二版）.xlsx" in shown.output and "已不在收件箱中" in shown.output
+
+
+def test_known_content_read_anew_has_its_stored_reading_replaced_not_added_to(tmp_path):
+    """New content is written once; the same bytes read differently later (the roster or the
+    rules changed) replace what was stored, and the same reading again writes nothing."""
+    first = Submission(file=tmp_path / "a.xlsx", unit_id="u1", values={"B.1.natural": 1, "B.2.total": 2})
+    second = replace(
+        first,
+        unit_id="u2",
+        values={"B.1.natural": 5},
+        notes={"B.1.natural": "更正"},
+        text="说明文字",
+        findings=(Finding.of("blank_cell", table="B", row="1", column="natural", cells=""),),
+    )
+    key = {"sha256": "ab" * 32, "size": 10, "seen_at": datetime(2020, 1, 21)}
+    path = tmp_path / "rollup.sqlite"
+    with Ledger.open(path) as ledger:
+        one = ledger.record(first, receipt=Receipt(BEFORE_DEADLINE, "mtime"), **key)
+        assert ledger.values(one.id) == {"B.1.natural": 1, "B.2.total": 2} and not one.findings
+        two = ledger.record(second, receipt=Receipt(datetime(2020, 1, 25), "mtime"), **key)
+        again = ledger.record(second, receipt=Receipt(datetime(2020, 1, 26), "receipts"), **key)
+    assert one.id == two.id == again.id
+    assert (two.unit_id, two.received_at, [f.rule for f in two.findings]) == ("u2", BEFORE_DEADLINE, ["blank_cell"])
+    assert (again.received_at, again.received_from) == (datetime(2020, 1, 26), "receipts")
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT code, value, note FROM cell_values").fetchall() == [("B.1.natural", 5, "更正")]
+    assert db.execute("SELECT count(*) FROM findings").fetchone()[0] == 1
+    assert db.execute("SELECT text FROM texts").fetchall() == [("说明文字",)]
+    db.close()

@@ -53,6 +53,8 @@ class Reading:
 
 def read_cell(raw: object, kind: CellKind = "count") -> Reading:
     """Interpret one raw cell value (from a workbook or a report's text). Never raises."""
+    if type(raw) is int or type(raw) is float:  # a workbook's cells, first (a bool is neither)
+        return _number(raw, kind)
     if raw is None:
         return Reading("blank", 0, kind=kind)
     if isinstance(raw, bool):

@@ -49,6 +49,7 @@ def _within_small(limits: Limits) -> bool:
 
 _DIMENSION = re.compile(rb"dimension\b[^>]*? ref=\"[A-Z]*[0-9]*:?([A-Z]{1,4})([0-9]{1,9})\"")
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_MAYBE_FORMULA = re.compile(rb"f[ />]")  # white space is a plain space here (``_xml_text``)
 _CACHED = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTRIBUTE = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
@@ -244,7 +245,7 @@ def _uncalculated(sheets: dict[str, str], xml: dict[str, bytes]) -> Iterator[str
     """``sheet!B4`` of every formula cell without a cached value."""
     for sheet, member in sheets.items():
         text = xml.get(member, b"")
-        if b"f>" not in text:  # no </f> (nor <f>): no formula in the sheet
+        if not _MAYBE_FORMULA.search(text):  # no f>, f/ nor "f ": no <f> element in the sheet
             continue
         for attributes, body in _FORMULA_CELL.findall(text):
             reference = dict(_ATTRIBUTE.findall(attributes)).get(b"r")
