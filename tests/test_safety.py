@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from rollup.cli import app
 from rollup.ledger import Ledger
-from rollup.model import Submission
+from rollup.model import Figures, Submission
 from rollup.notify import MailSetupError, send
 from rollup.outputs import MANIFEST, STAGING, TEMP_PREFIX, OutputSet, RunLock, WorkspaceBusy, recover
 from rollup.receipts import Receipt
@@ -274,19 +275,25 @@ def test_two_ledgers_recording_the_same_content_at_once_keep_one_row(tmp_path):
     db.close()
 
 
-def test_a_figure_sqlite_cannot_hold_never_reaches_the_ledger(tmp_path):
-    submission = Submission(
-        file=tmp_path / "a.xlsx", values={"B.1.natural": 10**30, "B.1.total": float("inf"), "B.2.total": 3}
+@pytest.mark.parametrize("held", [dict, Figures], ids=["as a dict", "as Figures"])
+def test_a_figure_sqlite_cannot_hold_never_reaches_the_ledger(tmp_path, held):
+    odd = Submission(
+        file=tmp_path / "a.xlsx", values=held({"B.1.natural": 10**30, "B.1.total": float("inf"), "B.2.total": 3})
     )
+    plain = replace(odd, file=tmp_path / "b.xlsx", values=held({"B.1.natural": 2**63 - 1, "B.2.total": -4}))
     with Ledger.open(tmp_path / "rollup.sqlite") as ledger:
-        version = ledger.record(
-            submission,
-            sha256="cd" * 32,
-            size=1,
-            receipt=Receipt(datetime(2020, 1, 20), "mtime"),
-            seen_at=datetime.now(),
+        odd_version, plain_version = (
+            ledger.record(
+                submission,
+                sha256=key * 32,
+                size=1,
+                receipt=Receipt(datetime(2020, 1, 20), "mtime"),
+                seen_at=datetime.now(),
+            )
+            for submission, key in ((odd, "cd"), (plain, "ef"))
         )
-        assert ledger.values(version.id) == {"B.1.natural": None, "B.1.total": None, "B.2.total": 3}
+        assert ledger.values(odd_version.id) == {"B.1.natural": None, "B.1.total": None, "B.2.total": 3}
+        assert ledger.values(plain_version.id) == {"B.1.natural": 2**63 - 1, "B.2.total": -4}
 
 
 def test_reminders_planned_in_a_folder_a_killed_run_left_temp_files_in_tidy_them(tmp_path, hostile_office):
