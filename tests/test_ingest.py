@@ -1,7 +1,9 @@
 import random
+import re
 
 import pytest
 from helpers import fill_template, save_as_xls
+from hostile import rezip, sheet_member
 
 from rollup.ingest import read_submission
 from rollup.render.template import write_blank_template
@@ -178,3 +180,21 @@ def test_a_file_that_grew_after_it_was_opened_is_read_whole(tmp_path, monkeypatc
     monkeypatch.setattr(files.os, "fstat", smaller_when_opened)
     taken = files.take(path, Limits())
     assert isinstance(taken, files.Taken) and taken.data == path.read_bytes()
+
+
+def test_a_shared_formula_without_its_value_is_a_finding_not_a_zero(tmp_path, template2019, ed2019):
+    """A cell that holds only a reference to a shared formula (``<f t="shared" si="0"/>``, no
+    ``<v>``) carries no value: calamine reads it as empty, which must not count as 0."""
+    filled = fill_template(template2019, tmp_path / "f.xlsx", dict.fromkeys(ed2019.codes, 0), COVER)
+    sheet, address = read_submission(filled).sources["C.review.upheld"].split("!")
+    cell = re.compile(rf'<c r="{address}"[^>]*?(?:/>|>.*?</c>)'.encode())
+
+    def formula_only(xml: bytes) -> bytes:
+        assert b"f>" not in xml and len(cell.findall(xml)) == 1
+        return cell.sub(f'<c r="{address}"><f t="shared" si="0"/></c>'.encode(), xml)
+
+    rezip(filled, tmp_path / "公式.xlsx", {sheet_member(filled, sheet): formula_only})
+    submission = read_submission(tmp_path / "公式.xlsx")
+    assert "C.review.upheld" not in submission.values
+    (finding,) = [f for f in submission.findings if f.rule == "formula_without_value"]
+    assert finding.source == f"{sheet}!{address}" and finding.is_error
