@@ -1,8 +1,8 @@
 """Reading one file's bytes with the reader for what they hold: the guard's checks first, then
 the reader on exactly those bytes (a workbook in memory, a document through a private copy of
 them), so that what is read is what was hashed and no one else's change can reach it; every
-failure a finding. This is what a reading process of the
-pool runs for each file, and what ``read_submission`` runs in the calling process."""
+failure a finding. This is what a reading process of the pool runs for each file, and what
+``read_submission`` runs in the calling process."""
 
 from __future__ import annotations
 
