@@ -174,7 +174,7 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
         assert ledger.schema_version == SCHEMA_VERSION == len(MIGRATIONS) >= 3
         (old,) = ledger.versions(2019, "D01")
         assert (old.file_name, old.received_at, old.explanation) == ("旧.xlsx", datetime(2020, 1, 10, 9), None)
-        assert ledger.values(old.id) == {"B.1.total": 5}  # the cell values, moved to their own B-tree
+        assert ledger.values(old.id) == {"B.1.total": 5}  # moved to their own B-tree, then into the version's row
         ledger.record_message(
             year=2019,
             unit_id="D01",
@@ -187,8 +187,13 @@ def test_schema_migrations_are_applied_on_open_and_keep_the_data(tmp_path):
         assert ledger.last_message(year=2019, unit_id="D01", kind="催报") == datetime(2020, 2, 3, 8)
     with Ledger.open(path) as again:  # opening an up-to-date ledger changes nothing
         assert again.schema_version == SCHEMA_VERSION and len(again.versions(2019, "D01")) == 1
-    columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(submissions)")}
+    db = sqlite3.connect(path)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
     assert "status" not in columns and "explanation" in columns
+    # the long form that anyone querying the ledger knows, note included
+    assert db.execute("SELECT submission_id, code, value, note FROM cell_values").fetchall() == [
+        (old.id, "B.1.total", 5, "含撤回")
+    ]
 
 
 def test_a_ledger_from_a_newer_rollup_or_not_a_database_is_refused(tmp_path):
