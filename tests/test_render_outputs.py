@@ -21,7 +21,7 @@ from rollup.model import Submission
 from rollup.notify import write_gaps
 from rollup.outputs import OutputSet
 from rollup.render.breakdown import NAMED, contributions, listed
-from rollup.render.consolidation import DETAIL_FILE, long_batches, long_header, write_outputs
+from rollup.render.consolidation import DETAIL_FILE, long_header, write_outputs
 from rollup.text import sheet_text
 from rollup.validate import validate
 
@@ -37,22 +37,40 @@ def office(tmp_path_factory, all_74):
     return settings, pipeline.track(settings)
 
 
+def _long_rows(result, csv_format):
+    """明细数据.csv's rows as it has always held them, made here from the consolidation: a line per
+    counted unit and cell, the cell's place in the form's words (zh), its figure, mark and note."""
+    edition, words = result.edition, {"blank": "空白", "not_applicable": "不适用"} if csv_format == "zh" else {}
+    decimals = any(isinstance(v, float) for _, s in result.summed for v in s.values.values())
+    for report, s in result.summed:
+        for code, figure in s.values.items():
+            cell = edition.cell_index[code]
+            place = (edition.table(cell.table).name, cell.row.name, cell.column.header) if csv_format == "zh" else ()
+            mark = s.marks.get(code, "")
+            figure = float(figure) if decimals else figure
+            yield (report.unit.name, *place, code, figure, words.get(mark, mark), s.notes.get(code, ""))
+
+
 def test_the_streamed_csv_is_byte_for_byte_what_pandas_wrote(office, tmp_path):
     _, tracked = office
     result = copy.deepcopy(tracked.consolidation)
-    _, first = result.summed[0]
+    (_, first), (second_unit, second) = result.summed[:2]
     first.notes["B.1.natural"] = '=HYPERLINK("http://evil")'  # a formula from a unit's file
     decimals = {**first.values, "A.procurement.amount_wan": 12.5}  # one figure with decimals
     object.__setattr__(first, "values", decimals)  # a copy: the fixture's stays
+    # text that CSV must quote: a comma, quotes, a line break; a mark with a note, a mark alone
+    object.__setattr__(second_unit, "unit", second_unit.unit._replace(name='乐清市"试点",单位'))
+    second.notes["B.2.total"] = '含"撤回"，共 2 件,\n另见说明'
+    second.marks.update({"B.2.total": "not_applicable", "B.3.total": "blank"})
     for csv_format in ("zh", "codes"):
         written = write_outputs(result, tmp_path / csv_format, tracked.status, csv_format=csv_format).csv
         before = tmp_path / f"pandas-{csv_format}.csv"  # how 明细数据.csv was written before it was streamed
-        rows = [row for batch in long_batches(result, csv_format) for row in batch]
-        frame = pd.DataFrame(rows, columns=list(long_header(csv_format)), dtype=object)
+        frame = pd.DataFrame(list(_long_rows(result, csv_format)), columns=list(long_header(csv_format)), dtype=object)
         frame.map(sheet_text).to_csv(before, index=False, encoding="utf-8-sig")
         assert written.read_bytes() == before.read_bytes()
         text = written.read_text(encoding="utf-8-sig")
-        assert text.count("\n") == 1 + 74 * 198
+        assert text.count("\n") == 1 + 74 * 198 + 1  # one line break is inside a quoted note
+        assert text.count('\n"乐清市""试点"",单位",') == 198
         assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
         assert ",12.5," in text and ",0.0," in text
     assert written.read_bytes().startswith(b"\xef\xbb\xbfunit,code,value,mark,note")
