@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 import statistics
+from array import array
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def find_outliers(edition: Edition, reports: Sequence[Reported], settings: Outli
     if not settings.enabled:
         return {}
     checked = {cell.code: (position, cell) for position, cell in enumerate(edition.cells) if cell.kind != "signed"}
-    logs: dict[tuple[str, str], list[float]] = defaultdict(list)
+    # each cell's figures of a category as a C array (8 bytes a figure, not a float object and a
+    # list slot): a province's hundreds of thousands of figures took 70 MB at once as floats
+    logs: dict[tuple[str, str], array[float]] = defaultdict(lambda: array("d"))
     candidates = []
     # unit by unit through the figures each has, not cell by cell through every unit: a province
     # has a million figures; 0 says nothing about a work's size and is never an outlier
@@ -108,9 +111,9 @@ class _Peers:
     such work (0) say nothing about its size. Each unit's figures come from the sorted lists by
     position, not by sorting its peers anew: a province has thousands of units in a category."""
 
-    def __init__(self, logs: list[float]):
-        self._sorted = sorted(p for p in logs if p > 0)
-        self._deviations: dict[float, list[float]] = {}
+    def __init__(self, logs: array[float]):
+        self._sorted = array("d", sorted(logs))
+        self._deviations: dict[float, array[float]] = {}
 
     def without(self, mine: float) -> tuple[int, float, float]:
         """How many peers ``mine``'s unit has, their median and their spread."""
@@ -120,12 +123,12 @@ class _Peers:
             return 0, 0.0, 0.0
         middle = _median_without(self._sorted, drop)
         if middle not in self._deviations:
-            self._deviations[middle] = sorted(abs(p - middle) for p in self._sorted)
+            self._deviations[middle] = array("d", sorted(abs(p - middle) for p in self._sorted))
         spread = _median_without(self._deviations[middle], None if drop is None else abs(drop - middle))
         return count, middle, _MAD_SCALE * spread
 
 
-def _median_without(ordered: list[float], drop: float | None) -> float:
+def _median_without(ordered: Sequence[float], drop: float | None) -> float:
     """The median of ``ordered`` (sorted) with one occurrence of ``drop`` left out."""
     if drop is None:
         return statistics.median(ordered)
