@@ -193,6 +193,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# what a Version is made of: not its figures (the ledger's bulk, a province's 80 MB, read where
+# they are asked for), nor the digest and the kept outputs
+_VERSION_COLUMNS = (
+    "id, sha256, size, file_name, year, unit_id, unit_text, edition, received_at, received_from, first_seen,"
+    " explanation"
+)
 
 
 @dataclass(frozen=True)
@@ -427,11 +433,13 @@ class Ledger:
         return self._versions("year = ? AND unit_id = ?", (year, unit_id))
 
     def _versions(self, where: str, params: tuple[object, ...]) -> list[Version]:
-        rows = self._db.execute(f"SELECT * FROM submissions WHERE {where} ORDER BY received_at, id", params).fetchall()
+        rows = self._db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM submissions WHERE {where} ORDER BY received_at, id", params
+        ).fetchall()
         return self._as_versions(rows)
 
     def _versions_of(self, version_ids: list[int]) -> list[Version]:
-        rows = self._joined(version_ids, "SELECT submissions.* FROM submissions JOIN wanted USING (id)")
+        rows = self._joined(version_ids, f"SELECT {_VERSION_COLUMNS} FROM submissions JOIN wanted USING (id)")
         return self._as_versions(rows)
 
     def _as_versions(self, rows: list[sqlite3.Row]) -> list[Version]:
@@ -600,7 +608,7 @@ class Ledger:
             )
 
     def last_run(self, year: int) -> Run | None:
-        row = self._db.execute("SELECT * FROM runs WHERE year = ?", (year,)).fetchone()
+        row = self._db.execute("SELECT finished_at, as_of, inbox_state FROM runs WHERE year = ?", (year,)).fetchone()
         if row is None:
             return None
         counted = self._db.execute("SELECT unit_id, submission_id FROM counted WHERE year = ?", (year,))
