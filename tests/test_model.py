@@ -82,6 +82,18 @@ def test_whole_numbers_of_64_bits_are_held_in_an_array_and_read_back_as_ints():
 
 
 @pytest.mark.parametrize(
+    ("largest", "bytes_each"),
+    [(0, 2), (2**15 - 1, 2), (-(2**15) + 1, 2), (2**15, 4), (-(2**31) + 1, 4), (2**31, 8), (-(2**63), 8)],
+)
+def test_whole_numbers_take_the_narrowest_machine_integer_that_holds_them_all(largest, bytes_each):
+    cells = {"A.1.a": 3, "A.1.b": largest, "A.1.c": -1}
+    figures = Figures(cells)
+
+    assert isinstance(figures._numbers, array) and figures._numbers.itemsize == bytes_each
+    assert figures == cells and [type(v) for v in figures.values()] == [int] * 3
+
+
+@pytest.mark.parametrize(
     "odd",
     [2**63, -(2**63) - 1, 10**30, 0.1, 1e300, True],
     ids=["one past 64 bits", "one below 64 bits", "far beyond", "a fraction", "a huge float", "a bool"],
