@@ -388,7 +388,11 @@ def _write_outputs(
             report = write_region_report(result, staged, last=years.get(result.year - 1))
         with clock("gaps email"):
             gaps = notify.write_gaps(tracked.status, settings, workbook=outputs.workbook, staged=staged)
-    return Result(tracked.status, outputs, gaps.eml, report, made=lambda: result, letter=lambda: gaps)
+    assert gaps.eml is not None  # written into the set
+    # the email as written, read back if it is to be sent: the workbook it attaches was encoded
+    # from where the set was staged, and is not held in the message
+    letter = partial(notify.written_gaps, gaps.eml)
+    return Result(tracked.status, outputs, gaps.eml, report, made=lambda: result, letter=letter)
 
 
 def _outputs_key(

@@ -13,6 +13,7 @@ from rollup.ledger import Ledger
 from rollup.notify import CHASE, GAPS_FILE, SEND_BACK, plan_reminders, write_gaps
 from rollup.notify.compose import gaps_document, gaps_subject
 from rollup.notify.layout import Document, Section, grid, to_html, to_text
+from rollup.notify.mime import POLICY, whole
 from rollup.status import Standing, StatusReport, UnitStatus
 
 
@@ -69,6 +70,23 @@ def test_gaps_eml_is_a_real_mime_message_with_every_list(tmp_path, report):
         assert "乐清市商物局.xlsx" in body and "乐清市商务局、乐清市民政局" in body
         assert "本年新收申请" in body and "1234" in body
     assert "<某项目>" not in html and "&lt;某项目&gt;" in html and "商务&lt;局&gt;.xlsx" in html
+
+
+@pytest.mark.parametrize("size", [0, 1, 57 * 1024, 3 * 57 * 1024 + 5], ids=["empty", "one byte", "one piece", "pieces"])
+def test_an_attached_file_is_encoded_into_the_eml_as_the_email_package_writes_it_held(tmp_path, report, size):
+    settings = settings_for(tmp_path, tmp_path / "inbox", '[notify]\nrecipients = ["gk@example.gov.cn"]\n')
+    workbook = tmp_path / "汇总.xlsx"
+    workbook.write_bytes(bytes(i * 7 % 251 for i in range(size)))
+
+    letter = write_gaps(report, settings, workbook=workbook)
+
+    (held,) = letter.message.iter_attachments()
+    assert len(held.get_payload()) < 100  # the file is not in the message
+    # the eml is byte for byte what the email package writes with the file's bytes in the message
+    assert letter.eml.read_bytes() == whole(letter.message).as_bytes(policy=POLICY)
+    (sent,) = whole(letter.message).iter_attachments()
+    (written,) = message_from_bytes(letter.eml.read_bytes(), policy=policy.default).iter_attachments()
+    assert sent.get_content() == written.get_content() == workbook.read_bytes()
 
 
 def test_missing_units_show_contact_and_whether_overdue(report):

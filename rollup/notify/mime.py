@@ -9,7 +9,11 @@ written here as text and kept as written (``refold_source="none"``)."""
 from __future__ import annotations
 
 import base64
+import copy
 import mimetypes
+import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.generator import BytesGenerator
@@ -17,6 +21,7 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 from rollup.notify.layout import PICTURE_ID, Document, to_html, to_text
@@ -83,12 +88,23 @@ def build_message(
     if attachments:
         message.make_mixed()
     for path in attachments:
-        message.attach(attachment(header_text(path.name), path.read_bytes()))
+        message.attach(attachment(header_text(path.name), path))
     return message
 
 
-def attachment(name: str, data: bytes) -> EmailMessage:
-    """A file attached under its name as every mail program shows it (see the module's note)."""
+class FileAttachment(EmailMessage):
+    """An attached file whose bytes are not in the message: they are encoded from the file, a
+    piece at a time, where the message is written (``eml_file``), and read into a copy of it
+    where it is sent (``whole``). Until then its body is a placeholder. A province's gaps email
+    carries a workbook of 10 MB: held as text and written by the email package, 90 MB at once."""
+
+    source: Path
+    placeholder: str
+
+
+def attachment(name: str, source: Path) -> FileAttachment:
+    """The file ``source`` attached under ``name`` as every mail program shows it (see the
+    module's note)."""
     kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     words = Header(name, "utf-8").encode(maxlinelen=76).replace("\n", "")
     percent = quote(name, safe="")
@@ -106,12 +122,27 @@ def attachment(name: str, data: bytes) -> EmailMessage:
         f'Content-Disposition: attachment;\r\n filename="{words}";\r\n{continued}\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n"
     )
-    part = message_from_bytes(head.encode("ascii"), _class=EmailMessage, policy=POLICY)
-    assert isinstance(part, EmailMessage)
-    # the body set as it is sent, not parsed: the parser takes a workbook of 10 MB line by line,
-    # 145 MiB of memory for a province's gaps email
-    part.set_payload(base64.encodebytes(data).decode("ascii").replace("\n", "\r\n"))
+    part = message_from_bytes(head.encode("ascii"), _class=FileAttachment, policy=POLICY)
+    assert isinstance(part, FileAttachment)
+    part.source, part.placeholder = source, f"rollup-attached-file-{uuid.uuid4().hex}"
+    part.set_payload(part.placeholder + "\r\n")
     return part
+
+
+def whole(message: EmailMessage) -> EmailMessage:
+    """The message as it is sent: a copy with every attached file's bytes in it."""
+    if not any(_attached_files(message)):
+        return message
+    sent = copy.deepcopy(message)
+    for part in _attached_files(sent):
+        # the body set as it is sent, not parsed: the parser takes a workbook of 10 MB line by
+        # line, 145 MiB of memory for a province's gaps email
+        part.set_payload(base64.encodebytes(part.source.read_bytes()).decode("ascii").replace("\n", "\r\n"))
+    return sent
+
+
+def _attached_files(message: EmailMessage) -> Iterator[FileAttachment]:
+    return (part for part in message.walk() if isinstance(part, FileAttachment))
 
 
 def address_of(mailbox: str) -> str:
@@ -130,7 +161,26 @@ def write_eml(path: Path, message: EmailMessage) -> Path:
 
 
 def eml_file(path: Path, message: EmailMessage) -> None:
-    """The message's bytes as sent, written into ``path`` as they are made (not first as one
-    bytes object: a province's email carries a workbook of 10 MB)."""
+    """The message's bytes as sent, written into ``path``: what the email package makes of it,
+    each attached file's body encoded from the file where its placeholder stands."""
+    files = {part.placeholder.encode("ascii"): part.source for part in _attached_files(message)}
     with open(path, "wb") as handle:
-        BytesGenerator(handle, mangle_from_=False, policy=POLICY).flatten(message)
+        if not files:
+            BytesGenerator(handle, mangle_from_=False, policy=POLICY).flatten(message)
+            return
+        written = message.as_bytes(policy=POLICY)  # small: the files are not in it
+        for piece in re.split(b"(" + b"|".join(map(re.escape, files)) + b")\r\n", written):
+            if piece in files:
+                _encode_into(handle, files[piece])
+            else:
+                handle.write(piece)
+
+
+_LINES_AT_ONCE = 57 * 1024  # bytes of whole base64 lines: 57 make one line of 76 characters
+
+
+def _encode_into(handle: BinaryIO, source: Path) -> None:
+    """``source`` in base64, as the email package would have written it, a piece at a time."""
+    with open(source, "rb") as file:
+        while piece := file.read(_LINES_AT_ONCE):
+            handle.write(base64.encodebytes(piece).replace(b"\n", b"\r\n"))

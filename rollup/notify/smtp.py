@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rollup.config import SmtpSettings
-from rollup.notify.mime import Letter, address_of
+from rollup.notify.mime import Letter, address_of, whole
 
 
 class MailError(Exception):
@@ -172,7 +172,7 @@ def _deliver(client: smtplib.SMTP, letter: Letter, smtp: SmtpSettings) -> Delive
     if not recipients:
         return Delivery(letter, error="没有收件人，未发送")
     try:
-        refused = client.send_message(letter.message, from_addr=address_of(smtp.sender), to_addrs=recipients)
+        refused = client.send_message(whole(letter.message), from_addr=address_of(smtp.sender), to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         return Delivery(letter, error=_refused_words(exc.recipients))
     except smtplib.SMTPSenderRefused as exc:
