@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
-from contextlib import suppress
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -144,18 +143,22 @@ class Figures(Mapping[str, Number]):
     were the largest thing a run held. Immutable: a changed figure is a new Figures. As a dict:
     ``dict(figures.items())`` (``dict(figures)`` is right too, but looks every code up in Python)."""
 
-    __slots__ = ("_codes", "_index", "_numbers")
+    __slots__ = ("_codes", "_index", "_numbers", "_odd")
     _codes: tuple[str, ...]
     _index: dict[str, int]  # code -> position in _numbers, shared like _codes
     _numbers: array[int] | tuple[Number, ...]
+    # the few figures that are no integer (an amount in 万元 with decimals), by position, with
+    # 0 in their place in the array: one such figure made all of a unit's figures objects
+    _odd: dict[int, Number]
 
     def __init__(self, cells: Mapping[str, Number] | Iterable[tuple[str, Number]] = ()) -> None:
         cells = dict(cells.items() if isinstance(cells, Mapping) else cells)
         self._codes, self._index = _layout(tuple(cells))
-        self._numbers = _numbers(cells.values())
+        self._numbers, self._odd = _numbers(cells.values())
 
     def __getitem__(self, code: str) -> Number:
-        return self._numbers[self._index[code]]
+        at = self._index[code]
+        return self._odd[at] if self._odd and at in self._odd else self._numbers[at]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._codes)
@@ -169,7 +172,16 @@ class Figures(Mapping[str, Number]):
     @property
     def integers(self) -> bool:
         """Whether every figure is an integer of 64 bits (what SQLite holds as it is)."""
-        return isinstance(self._numbers, array)
+        return isinstance(self._numbers, array) and not self._odd
+
+    def _every(self) -> Sequence[Number]:
+        """The figures in the order of the codes."""
+        if not self._odd:
+            return self._numbers
+        every = list(self._numbers)
+        for at, figure in self._odd.items():
+            every[at] = figure
+        return every
 
     @overload
     def get(self, code: str, /) -> Number | None: ...
@@ -179,7 +191,7 @@ class Figures(Mapping[str, Number]):
     def get(self, code: str, default: _T, /) -> Number | _T: ...
     def get(self, code: str, default: object = None, /) -> object:
         at = self._index.get(code)
-        return default if at is None else self._numbers[at]
+        return default if at is None else self[code]
 
     # what validation and aggregation walk, thousands of times a run: pairs zipped in C, not
     # a look-up per code as the Mapping mixins do
@@ -191,7 +203,12 @@ class Figures(Mapping[str, Number]):
 
     def __eq__(self, other: object) -> bool:
         # units' figures are compared for copies: held alike, compared without building dicts
-        if isinstance(other, Figures) and other._codes is self._codes and type(other._numbers) is type(self._numbers):
+        if (
+            isinstance(other, Figures)
+            and other._codes is self._codes
+            and type(other._numbers) is type(self._numbers)
+            and not (self._odd or other._odd)
+        ):
             return self._numbers == other._numbers
         return super().__eq__(other)
 
@@ -207,7 +224,7 @@ class _Items(ItemsView[str, Number]):
     _mapping: Figures
 
     def __iter__(self) -> Iterator[tuple[str, Number]]:
-        return zip(self._mapping._codes, self._mapping._numbers, strict=True)
+        return zip(self._mapping._codes, self._mapping._every(), strict=True)
 
 
 class _Values(ValuesView[Number]):
@@ -215,7 +232,7 @@ class _Values(ValuesView[Number]):
     _mapping: Figures
 
     def __iter__(self) -> Iterator[Number]:
-        return iter(self._mapping._numbers)
+        return iter(self._mapping._every())
 
 
 def _layout(codes: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
@@ -228,19 +245,26 @@ def _layout(codes: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
     return found
 
 
-def _numbers(figures: Iterable[Number]) -> array[int] | tuple[Number, ...]:
+def _numbers(figures: Iterable[Number]) -> tuple[array[int] | tuple[Number, ...], dict[int, Number]]:
+    """The figures as a machine array and the few odd ones beside it (see ``Figures._odd``), or,
+    when too many are odd or an integer is beyond 64 bits, as they are."""
     numbers = tuple(figures)
     # exactly int: a bool or a float would come back as an int
-    if all(type(n) is int for n in numbers):
-        # in the narrowest machine integer that holds them all: a form's counts mostly fit in
-        # two bytes, a quarter of a province's figures' memory at eight
-        widest = max(-min(numbers, default=0), max(numbers, default=0))
-        with suppress(OverflowError):
-            return array(next((code for code, top in _NARROW if widest < top), "q"), cast(tuple[int, ...], numbers))
-    return numbers
+    odd = {at: n for at, n in enumerate(numbers) if type(n) is not int}
+    if len(odd) > _MOST_ODD:
+        return numbers, {}
+    whole = cast(tuple[int, ...], tuple(0 if at in odd else n for at, n in enumerate(numbers)) if odd else numbers)
+    # in the narrowest machine integer that holds them all: a form's counts mostly fit in two
+    # bytes, a quarter of a province's figures' memory at eight
+    widest = max(-min(whole, default=0), max(whole, default=0))
+    try:
+        return array(next((code for code, top in _NARROW if widest < top), "q"), whole), odd
+    except OverflowError:
+        return numbers, {}
 
 
 _NARROW = (("h", 2**15), ("i", 2**31))
+_MOST_ODD = 8  # more, and a dict of them is larger than the figures held as objects
 
 
 def _compact_figures(figures: Mapping[str, Number]) -> Mapping[str, Number]:

@@ -102,11 +102,28 @@ def test_figures_no_machine_integer_holds_are_read_back_exactly(odd):
     cells = {"A.1.a": 12, "A.1.b": odd, "A.1.c": 7}
     figures = Figures(cells)
 
-    assert not figures.integers and not isinstance(figures._numbers, array)
-    assert figures["A.1.b"] == odd
+    assert not figures.integers  # not for SQLite as they are
+    assert figures["A.1.b"] == figures.get("A.1.b") == odd
     assert type(figures["A.1.b"]) is type(odd)
     assert type(figures["A.1.a"]) is int
     assert figures == cells
+    assert list(figures.items()) == list(cells.items()) and list(figures.values()) == list(cells.values())
+    assert [type(v) for v in figures.values()] == [type(v) for v in cells.values()]
+
+
+def test_a_few_figures_that_are_no_integer_leave_the_others_in_a_machine_array():
+    cells: dict[str, int | float] = {**_figures(), CODES[3]: 7.64, CODES[10]: True}
+    figures = Figures(cells)
+
+    assert isinstance(figures._numbers, array) and figures._numbers.itemsize == 2
+    assert figures == cells and dict(figures.items()) == cells and not figures.integers
+    assert [type(v) for v in figures.values()] == [type(v) for v in cells.values()]
+    assert (figures[CODES[3]], figures[CODES[10]], figures[CODES[4]]) == (7.64, True, 4 * 37)
+    assert figures != Figures({**cells, CODES[3]: 7.65})
+    assert figures == Figures(dict(reversed(cells.items())))
+    # a unit's every figure with decimals: held as they are
+    fractions = {code: n + 0.5 for n, code in enumerate(CODES)}
+    assert not isinstance(Figures(fractions)._numbers, array) and Figures(fractions) == fractions
 
 
 def test_figures_survive_pickling_as_figures_sharing_their_codes():
