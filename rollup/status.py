@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache, cached_property
@@ -393,10 +393,30 @@ def _as_json() -> TypeAdapter[StatusReport]:
     return TypeAdapter(StatusReport)
 
 
+@cache
+def _units_as_json() -> TypeAdapter[tuple[UnitStatus, ...]]:
+    return TypeAdapter(tuple[UnitStatus, ...])
+
+
+_UNITS_AT_ONCE = 500
+_UNITS = b'"units":['
+
+
 def dump_report(report: StatusReport) -> bytes:
     """The report as compressed JSON, kept in the ledger with the outputs it was written into, so
-    that a run with nothing changed shows it without consolidating again."""
-    return zlib.compress(_as_json().dump_json(report), 1)
+    that a run with nothing changed shows it without consolidating again. Compressed as it is
+    made, some units at a time: a province's report as one JSON text took 30 MB at once."""
+    # the report without its units, and theirs spliced in where its empty list stands (the
+    # first '"units":[' is that key's: in a string before it, a quote would be escaped)
+    rest = _as_json().dump_json(replace(report, units=()))
+    at = rest.index(_UNITS) + len(_UNITS)
+    packer = zlib.compressobj(1)
+    packed = [packer.compress(rest[:at])]
+    for start in range(0, len(report.units), _UNITS_AT_ONCE):
+        units = _units_as_json().dump_json(report.units[start : start + _UNITS_AT_ONCE])[1:-1]
+        packed.append(packer.compress(b"," + units if start else units))
+    packed += [packer.compress(rest[at:]), packer.flush()]
+    return b"".join(packed)
 
 
 def load_report(data: bytes) -> StatusReport | None:

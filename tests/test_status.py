@@ -3,12 +3,16 @@ errors, unmatched files, acceptances, the roster following the year. Real workbo
 ledger file, the real pipeline."""
 
 import shutil
+import zlib
+from dataclasses import replace
 from datetime import date, datetime
 
 import openpyxl
 import pytest
 from conftest import REPO
 from helpers import code_locations, fill_template
+from pydantic import TypeAdapter
+from statuses import one_wrong_cell, six_units
 from test_ledger import BEFORE_DEADLINE, stamp
 from typer.testing import CliRunner
 
@@ -17,7 +21,7 @@ from rollup.cli import app
 from rollup.config import load_settings
 from rollup.ingest import read_submission
 from rollup.roster import load_roster
-from rollup.status import Standing
+from rollup.status import Standing, StatusReport, dump_report, load_report
 
 runner = CliRunner()
 EXPLANATION = "三(七)总计含一件跨年度合并办理的申请，故与分项之和不一致。"
@@ -337,3 +341,12 @@ def test_rates_are_given_only_for_categories_that_have_units_and_never_as_0_of_0
     print_status(nobody, StatusReport("温州市", 2019, date(2020, 2, 5), ()))
     text = nobody.export_text()
     assert "合计：本年度没有应报单位" in text and "0/0" not in text
+
+
+def test_the_standing_kept_with_the_outputs_is_the_report_as_one_json_text(city2019):
+    report = six_units(one_wrong_cell(city2019))
+    for units in ((), report.units, report.units * 200):  # none, a few, many batches of them
+        whole = replace(report, units=units)
+        kept = dump_report(whole)
+        assert zlib.decompress(kept) == TypeAdapter(StatusReport).dump_json(whole)
+        assert load_report(kept) == whole
