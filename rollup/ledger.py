@@ -193,8 +193,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-# what a Version is made of: not its figures (the ledger's bulk, a province's 80 MB, read where
-# they are asked for), nor the digest and the kept outputs
+# what a Version is made of: not its figures and notes (the ledger's bulk, a province's 80 MB,
+# read where they are asked for), nor its reading's digest
 _VERSION_COLUMNS = (
     "id, sha256, size, file_name, year, unit_id, unit_text, edition, received_at, received_from, first_seen,"
     " explanation"
