@@ -40,10 +40,14 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
-def _quiet_libraries() -> None:
-    """Configure logging once, for every command: the libraries that read files log what they
-    meet in them (pdfminer: "Could not get FontBBox…", hundreds of lines for one PDF) and warn
-    through ``warnings``; a clerk gets findings, never their logs."""
+def _every_command(ctx: typer.Context) -> None:
+    """Set up once, for every command: the cycle collector's pace (``few_collections``), and
+    logging. The libraries that read files log what they meet in them (pdfminer: "Could not get
+    FontBBox…", hundreds of lines for one PDF) and warn through ``warnings``; a clerk gets
+    findings, never their logs."""
+    from rollup.outputs import few_collections
+
+    ctx.with_resource(few_collections())
     logging.captureWarnings(True)
     root = logging.getLogger()
     if not any(isinstance(handler, logging.NullHandler) for handler in root.handlers):
