@@ -73,6 +73,20 @@ def test_gaps_email_is_delivered_and_recorded(tmp_path, report, ledger, monkeypa
     assert ledger.last_message(year=2019, unit_id=None, kind=GAPS) is not None
 
 
+def test_an_attached_file_gone_since_the_letter_was_written_is_named_and_nothing_is_sent(tmp_path, report, ledger):
+    workbook = tmp_path / "乐清市2019年度政府信息公开工作年度报告汇总.xlsx"
+    workbook.write_bytes(b"PK\x03\x04workbook bytes")
+    with smtp_server(tmp_path) as server:
+        settings = office(tmp_path, server.port)
+        letter = write_gaps(report, settings, workbook=workbook)
+        workbook.unlink()  # the .eml holds it; the letter reads it from the file to send it
+        (delivery,) = send([letter], settings, ledger, year=2019)
+
+    assert not delivery.sent and delivery.error is not None
+    assert delivery.error.startswith(f"附件 {workbook.name} 无法读取") and delivery.error.endswith("未发送")
+    assert server.mailbox.delivered == [] and messages_in(ledger) == []
+
+
 def test_server_down_is_a_clear_error_and_nothing_is_recorded(tmp_path, report, ledger):
     settings = office(tmp_path, free_port())
     letter = write_gaps(report, settings)

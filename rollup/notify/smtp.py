@@ -172,7 +172,12 @@ def _deliver(client: smtplib.SMTP, letter: Letter, smtp: SmtpSettings) -> Delive
     if not recipients:
         return Delivery(letter, error="没有收件人，未发送")
     try:
-        refused = client.send_message(whole(letter.message), from_addr=address_of(smtp.sender), to_addrs=recipients)
+        message = whole(letter.message)
+    except OSError as exc:  # an attached file gone or unreadable since the letter was written
+        gone = Path(exc.filename).name if exc.filename else ""
+        return Delivery(letter, error=f"附件 {gone} 无法读取（{exc.strerror or exc}），未发送")
+    try:
+        refused = client.send_message(message, from_addr=address_of(smtp.sender), to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         return Delivery(letter, error=_refused_words(exc.recipients))
     except smtplib.SMTPSenderRefused as exc:
