@@ -270,7 +270,7 @@ def few_collections() -> Iterator[None]:
     province's run makes millions it keeps (readings, findings, the workbooks' cells): measured
     at 7,000 units, a fifth of the run's CPU time (outputs 13 s → 8 s), at the same peak memory.
     A command's start-up and a province's roster make hundreds of thousands: `rollup check` with
-    a roster of 20,000 units, 0.95× the time."""
+    a roster of 20,000 units, 0.96× the time."""
     before = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:

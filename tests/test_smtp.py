@@ -83,7 +83,7 @@ def test_an_attached_file_gone_since_the_letter_was_written_is_named_and_nothing
         (delivery,) = send([letter], settings, ledger, year=2019)
 
     assert not delivery.sent and delivery.error is not None
-    assert delivery.error.startswith(f"附件 {workbook.name} 无法读取") and delivery.error.endswith("未发送")
+    assert delivery.error.startswith(f"附件 {workbook.name} 已不存在，未发送")
     assert server.mailbox.delivered == [] and messages_in(ledger) == []
 
 

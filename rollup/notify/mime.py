@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
-from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
@@ -131,13 +130,13 @@ def attachment(name: str, source: Path) -> FileAttachment:
 
 def whole(message: EmailMessage) -> EmailMessage:
     """The message as it is sent: a copy with every attached file's bytes in it."""
-    if not any(_attached_files(message)):
+    if next(_attached_files(message), None) is None:
         return message
     sent = copy.deepcopy(message)
     for part in _attached_files(sent):
         # the body set as it is sent, not parsed: the parser takes a workbook of 10 MB line by
         # line, 145 MiB of memory for a province's gaps email
-        part.set_payload(base64.encodebytes(part.source.read_bytes()).decode("ascii").replace("\n", "\r\n"))
+        part.set_payload(_base64(part.source.read_bytes()).decode("ascii"))
     return sent
 
 
@@ -164,12 +163,10 @@ def eml_file(path: Path, message: EmailMessage) -> None:
     """The message's bytes as sent, written into ``path``: what the email package makes of it,
     each attached file's body encoded from the file where its placeholder stands."""
     files = {part.placeholder.encode("ascii"): part.source for part in _attached_files(message)}
+    written = message.as_bytes(policy=POLICY)  # small: the files are not in it
+    pieces = re.split(b"(" + b"|".join(map(re.escape, files)) + b")\r\n", written) if files else [written]
     with open(path, "wb") as handle:
-        if not files:
-            BytesGenerator(handle, mangle_from_=False, policy=POLICY).flatten(message)
-            return
-        written = message.as_bytes(policy=POLICY)  # small: the files are not in it
-        for piece in re.split(b"(" + b"|".join(map(re.escape, files)) + b")\r\n", written):
+        for piece in pieces:
             if piece in files:
                 _encode_into(handle, files[piece])
             else:
@@ -183,4 +180,9 @@ def _encode_into(handle: BinaryIO, source: Path) -> None:
     """``source`` in base64, as the email package would have written it, a piece at a time."""
     with open(source, "rb") as file:
         while piece := file.read(_LINES_AT_ONCE):
-            handle.write(base64.encodebytes(piece).replace(b"\n", b"\r\n"))
+            handle.write(_base64(piece))
+
+
+def _base64(data: bytes) -> bytes:
+    """``data`` in base64 lines of 76 characters, each ended as a message's lines are (CRLF)."""
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")

@@ -174,8 +174,9 @@ def _deliver(client: smtplib.SMTP, letter: Letter, smtp: SmtpSettings) -> Delive
     try:
         message = whole(letter.message)
     except OSError as exc:  # an attached file gone or unreadable since the letter was written
-        gone = Path(exc.filename).name if exc.filename else ""
-        return Delivery(letter, error=f"附件 {gone} 无法读取（{exc.strerror or exc}），未发送")
+        name = Path(exc.filename).name if exc.filename else ""
+        what = "已不存在" if isinstance(exc, FileNotFoundError) else "无法读取"
+        return Delivery(letter, error=f"附件 {name} {what}，未发送（请重新生成邮件后再发送）")
     try:
         refused = client.send_message(message, from_addr=address_of(smtp.sender), to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
