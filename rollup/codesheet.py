@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rollup.forms import Cell, Edition, Table, editions
 from rollup.text import cell_text
@@ -145,6 +145,17 @@ class Layout:
 
     problem: str | None
     places: tuple[tuple[Cell, Place | None], ...] = ()
+
+    @cached_property
+    def sheets(self) -> tuple[str, ...]:
+        """The sheets the cells are on."""
+        return tuple(dict.fromkeys(place.sheet for _, place in self.places if place is not None))
+
+    @cached_property
+    def sources(self) -> dict[str, str]:
+        """Where each cell is ("主动公开!B4"), by code: one dict for every workbook of the
+        layout, which none of them changes."""
+        return {cell.code: place.source for cell, place in self.places if place is not None}
 
 
 def layout(codemap: CodeMap, edition: Edition) -> Layout:

@@ -174,6 +174,16 @@ class Figures(Mapping[str, Number]):
         """Whether every figure is an integer of 64 bits (what SQLite holds as it is)."""
         return isinstance(self._numbers, array) and not self._odd
 
+    def irregular(self) -> list[tuple[str, Number]]:
+        """The figures that are not whole numbers of zero or more, by code, in order: only these
+        can break a cell's kind (a count, an amount, a change that may be negative)."""
+        if not isinstance(self._numbers, array):
+            return list(self.items())
+        positions = set(self._odd)
+        if min(self._numbers, default=0) < 0:
+            positions.update(at for at, figure in enumerate(self._numbers) if figure < 0)
+        return [(self._codes[at], self._odd.get(at, self._numbers[at])) for at in sorted(positions)]
+
     def _every(self) -> Sequence[Number]:
         """The figures in the order of the codes."""
         if not self._odd:

@@ -14,7 +14,7 @@ from rollup.config import Limits
 from rollup.findings import Finding, Severity
 from rollup.forms import Edition, Number, Operand, RuleLine, cell_code, edition_for_year, editions
 from rollup.ingest import Progress, read_files
-from rollup.model import Submission
+from rollup.model import Figures, Submission
 from rollup.roster import Roster, Unit, unit_key
 
 # Sums of money may differ in the last float digits; a whole yuan is 0.0001 万元.
@@ -71,11 +71,11 @@ def check_values(
 ) -> list[Finding]:
     """Every arithmetic rule of the form, on the cells that are present (absent cells are never
     taken as 0: a rule with a missing operand is not evaluated)."""
+    # whole numbers of zero or more are right for every kind of cell: a unit's Figures tell the others
+    irregular = values.irregular() if isinstance(values, Figures) else values.items()
+    findings = [f for code, value in irregular if code in edition.cell_index for f in _cell_kind(edition, code, value)]
     values = dict(values.items())  # hundreds of look-ups a submission, at a dict's speed
     sources = sources or {}
-    findings = [
-        f for code, value in values.items() if code in edition.cell_index for f in _cell_kind(edition, code, value)
-    ]
     findings += [f for line in edition.rule_lines if (f := _sum_line(edition, line, values)) is not None]
     return [
         replace(f, source=sources.get(cell_code(f.table, f.row, f.column))) if f.table and f.row and f.column else f
@@ -99,9 +99,10 @@ def _cell_kind(edition: Edition, code: str, value: Number) -> list[Finding]:
 
 
 def _sum_line(edition: Edition, line: RuleLine, values: Mapping[str, Number]) -> Finding | None:
-    if not all(map(values.__contains__, line.codes)):
+    try:
+        left, right = sum(map(values.__getitem__, line.left)), sum(map(values.__getitem__, line.right))
+    except KeyError:  # a cell is absent: the rule is not evaluated
         return None
-    left, right = sum(map(values.__getitem__, line.left)), sum(map(values.__getitem__, line.right))
     if abs(left - right) < _TOLERANCE:
         return None
     return Finding.of(

@@ -126,6 +126,27 @@ def test_a_few_figures_that_are_no_integer_leave_the_others_in_a_machine_array()
     assert not isinstance(Figures(fractions)._numbers, array) and Figures(fractions) == fractions
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {},  # every figure a whole number of zero or more: nothing to look at
+        {CODES[3]: 7.64, CODES[10]: True},  # held beside the array
+        {CODES[5]: -4, CODES[2]: -1},  # negative, in the array
+        {CODES[5]: -4, CODES[1]: 0.5},
+        {CODES[0]: 2**40, CODES[7]: -(2**40)},  # an array of 8 bytes
+        {code: n + 0.5 for n, code in enumerate(CODES)},  # every figure an object
+    ],
+)
+def test_the_irregular_figures_are_those_not_whole_or_below_zero_in_order(changed):
+    cells = {**_figures(), **changed}
+    expected = [(code, v) for code, v in cells.items() if not (type(v) is int and v >= 0)]
+
+    found = Figures(cells).irregular()
+
+    assert found == expected
+    assert [type(v) for _, v in found] == [type(v) for _, v in expected]
+
+
 def test_figures_survive_pickling_as_figures_sharing_their_codes():
     for cells in (_figures(), {**_figures(), CODES[0]: 0.5}):
         figures = Figures(cells)

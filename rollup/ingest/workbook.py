@@ -27,19 +27,28 @@ class _Grid:
         self._workbook = workbook
         self._sheets: dict[str, list[list]] = {}
 
+    def rows(self, sheet: str) -> list[list] | None:
+        """The sheet's rows; None when the workbook has no such sheet."""
+        rows = self._sheets.get(sheet)
+        if rows is None and sheet in self._workbook.sheet_names:
+            rows = self._sheets[sheet] = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return rows
+
     def value(self, place: codesheet.Place) -> object:
         """The value at ``place`` (None when empty); ``KeyError`` when there is no such sheet."""
-        rows = self._sheets.get(place.sheet)
+        rows = self.rows(place.sheet)
         if rows is None:
-            if place.sheet not in self._workbook.sheet_names:
-                raise KeyError(place.sheet)
-            rows = self._sheets[place.sheet] = self._workbook.get_sheet_by_name(place.sheet).to_python(
-                skip_empty_area=False
-            )
-        if place.row >= len(rows) or place.column >= len(rows[place.row]):
-            return None
-        value = rows[place.row][place.column]
-        return None if value == "" else value
+            raise KeyError(place.sheet)
+        return _at(rows, place)
+
+
+def _at(rows: list[list], place: codesheet.Place) -> object:
+    """The value at ``place`` in a sheet's ``rows`` (None when empty)."""
+    if place.row >= len(rows):
+        return None
+    line = rows[place.row]
+    value = line[place.column] if place.column < len(line) else None
+    return None if value == "" else value
 
 
 def read_workbook(path: Path, data: bytes) -> Submission:
@@ -78,7 +87,6 @@ def _read_template(
     values: dict[str, Number] = {}
     # a consolidated workbook carries its notes and marks as data in the code sheet
     notes: dict[str, str] = {c: n for c, n in codemap.notes.items() if c in edition.cell_index}
-    sources: dict[str, str] = {}
     marks = {c: m for c, m in codemap.marks.items() if c in edition.cell_index and m in ("blank", "not_applicable")}
     findings: list[Finding] = []
 
@@ -95,17 +103,16 @@ def _read_template(
             **({"reason": "", "cells": ""} | words),
         )
 
+    sheets = {sheet: grid.rows(sheet) for sheet in layout.sheets}
     for cell, place in layout.places:
         if place is None:
             findings.append(finding("missing_cell", cell, reason="模板中找不到这个单元格"))
             continue
-        try:
-            raw = grid.value(place)
-        except KeyError:
+        rows = sheets[place.sheet]
+        if rows is None:
             findings.append(finding("missing_cell", cell, place.source, reason=f"找不到工作表“{place.sheet}”"))
             continue
-        reading = read_cell(raw, cell.kind)
-        sources[cell.code] = place.source
+        reading = read_cell(_at(rows, place), cell.column.kind)
         if reading.value is None:
             findings.append(finding(reading.rule, cell, place.source, **reading.words))
             continue
@@ -123,12 +130,21 @@ def _read_template(
         edition=edition.edition,
         values=values,
         notes=notes,
-        sources=sources,
+        sources=layout.sources if None not in sheets.values() else _sources(layout, sheets),
         marks=marks,
         meta={k: v for k, v in {**cover, **_explanation(grid, codemap)}.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
         constituents=tuple(Constituent(name, dict(figures)) for name, figures in codemap.parts.items()),
     )
+
+
+def _sources(layout: codesheet.Layout, sheets: dict[str, list[list] | None]) -> dict[str, str]:
+    """Where each cell was read, when a sheet of the template is missing (its cells were not)."""
+    return {
+        cell.code: place.source
+        for cell, place in layout.places
+        if place is not None and sheets[place.sheet] is not None
+    }
 
 
 def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str) -> object:
