@@ -149,6 +149,30 @@ def test_a_template_missing_a_cell_says_which(tmp_path, template2019):
     assert "B.3.2.total" not in submission.values and missing[0].is_error
 
 
+def test_a_template_missing_a_sheet_says_so_for_each_of_its_cells_and_reads_the_others(tmp_path, template2019):
+    import openpyxl
+
+    from rollup.forms import editions
+
+    edition = editions()["2019"]
+    review = next(table for table in edition.tables if table.id == "C")
+    values = {cell.code: 3 for table in edition.tables if table.id != "C" for cell in table.cells}
+    filled = fill_template(template2019, tmp_path / "填好.xlsx", values, {"unit": "乐清市商务局", "year": 2019})
+    wb = openpyxl.load_workbook(filled)
+    del wb[review.sheet]
+    damaged = tmp_path / "少一张表.xlsx"
+    wb.save(damaged)
+
+    submission = read_submission(damaged)
+
+    missing = [f for f in submission.findings if f.rule == "missing_cell"]
+    assert [(f.table, f.row, f.column) for f in missing] == [("C", c.row.code, c.column.code) for c in review.cells]
+    assert all(f"找不到工作表“{review.sheet}”" in f.message and f.is_error for f in missing)
+    assert dict(submission.values.items()) == values  # the other tables are read
+    assert set(submission.sources) == set(values)  # a cell not read has no place it was read from
+    assert all(not source.startswith(f"{review.sheet}!") for source in submission.sources.values())
+
+
 def test_readings_of_one_template_hold_their_codes_and_sources_once(all_74):
     from rollup.ingest import read_files
     from rollup.model import Submission
