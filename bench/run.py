@@ -172,7 +172,8 @@ class Measurements:
             "check": [*self.rollup, "check", "--config", str(self.workload.config), str(self.workload.files[0])],
             "python": [sys.executable, "-c", "pass"],
         }
-        os.sync()  # the runs' outputs and ledger written back to disk now, not while these are timed
+        if hasattr(os, "sync"):  # not on Windows
+            os.sync()  # the runs' outputs and ledger written back to disk now, not while these are timed
         runs = max(self.args.runs, STARTUP_RUNS)
         for index in range(runs):
             for kind, argv in commands.items():
