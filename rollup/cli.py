@@ -365,8 +365,10 @@ def check(
     from rollup.render.contract import submission_contract
     from rollup.validate import check_files
 
-    # The year is checked only when asked for: a file checked on receipt may be any year's.
-    settings = _settings(config) if config.is_file() else None
+    # The year is checked only when asked for: a file checked on receipt may be any year's. A
+    # file may be checked where no project is set up; a configuration named but not found is
+    # said, as every command says it, never passed over (the file would be checked without the roster).
+    settings = _settings(config) if config.is_file() or config != DEFAULT_CONFIG else None
     roster = _roster(settings) if settings else None
     limits = settings.limits if settings else None
     submissions = check_files(files, roster=roster, year=year, progress=_progress, limits=limits)

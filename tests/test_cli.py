@@ -92,6 +92,19 @@ def test_check_usage_error_exits_2(tmp_path):
     assert result.exit_code == 2
 
 
+def test_check_says_a_configuration_it_was_given_is_not_there(project, tmp_path, monkeypatch, ed2019, city2019):
+    template = write_blank_template(ed2019, 2019, tmp_path / "t.xlsx")
+    good = fill_template(template, tmp_path / "good.xlsx", city2019, {"unit": "市商务局", "year": 2019})
+
+    for named in (project, tmp_path / "无此配置.toml"):  # the folder, not the file in it; no file at all
+        result = runner.invoke(app, ["check", str(good), "--config", str(named)])
+        assert result.exit_code == 2 and f"找不到配置文件 {named}" in result.output, result.output
+    # where no project is set up (no config/rollup.toml here), a file is still checked on its own
+    monkeypatch.chdir(tmp_path)
+    alone = runner.invoke(app, ["check", str(good)])
+    assert alone.exit_code == 0, alone.output
+
+
 def test_template_for_one_unit_and_for_all(project):
     config = ["--config", str(project / "rollup.toml")]
     one = runner.invoke(app, ["template", "--year", "2021", "--unit", "商务局", *config])
