@@ -346,3 +346,23 @@ def test_narrative_saying_no_fee_notice_against_the_fee_row(tmp_path):
     submission = variant(tmp_path, "notice.txt", "\n".join(lines))
     fee = [f for f in submission.findings if f.rule == "narrative_mismatch"]
     assert [(f.row, f.actual, f.expected) for f in fee] == [("3.6.2", 0, 1)] and "未发出收费通知" in fee[0].message
+
+
+def test_a_lone_surrogate_a_reader_hands_over_is_read_as_a_replacement_character(tmp_path):
+    """pdfminer makes a lone surrogate of an embedded font's code that names no character (a
+    crafted or broken PDF): the report is still read, and nothing downstream meets the surrogate."""
+    from rollup.ingest.document import Document, text_lines
+    from rollup.ingest.report import report_from
+
+    text = real_text("yueqing-commerce-2020.txt")
+    lines = text.splitlines()
+    lines.insert(len(lines) // 2, "附注：本段由扫描件转\ud800录（见原件）")
+    path = tmp_path / "乐清市商务局.pdf"
+
+    submission = report_from(path, [Document(text_lines("\n".join(lines)))])
+
+    expected = expected_report("yueqing-commerce-2020.txt")
+    assert submission.values == expected["values"] and submission.unit == expected["unit"]
+    every_text = [submission.unit or "", *submission.meta.values(), *submission.notes.values()]
+    every_text += [f.message for f in submission.findings]
+    assert not [t for t in every_text if not isinstance(t, str) or re.search("[\ud800-\udfff]", t)]

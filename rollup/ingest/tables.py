@@ -19,6 +19,7 @@ from rollup.ingest.document import Line
 from rollup.ingest.grid import BLANK, FILLER
 
 _BRACKETED = re.compile(r"\([^()]*\)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBERING = re.compile(r"[一二三四五六七八九十]+、|\d+[.、]")
 _NOT_LABEL = re.compile(r"[\W\d_]")
 # A value in a report's text: a blank cell, layout filler, "not applicable", or a number with its
@@ -52,8 +53,13 @@ def _t2s():
 
 def normalize(text: str) -> str:
     """Full-width to half-width (brackets, colons, digits) and traditional to simplified
-    characters, so that labels compare whatever the report's typesetting."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text))
+    characters, so that labels compare whatever the report's typesetting. A lone surrogate
+    (pdfminer makes one of an embedded font's code that names none) becomes U+FFFD: no
+    converter, ledger, workbook or email can hold it."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return _t2s().convert(text)
 
 
 def label_key(text: str) -> str:
