@@ -104,6 +104,7 @@ def _read_template(
         )
 
     sheets = {sheet: grid.rows(sheet) for sheet in layout.sheets}
+    unread: set[str] = set()  # cells on a sheet the workbook lacks: no place they were read from
     for cell, place in layout.places:
         if place is None:
             findings.append(finding("missing_cell", cell, reason="模板中找不到这个单元格"))
@@ -111,6 +112,7 @@ def _read_template(
         rows = sheets[place.sheet]
         if rows is None:
             findings.append(finding("missing_cell", cell, place.source, reason=f"找不到工作表“{place.sheet}”"))
+            unread.add(cell.code)
             continue
         reading = read_cell(_at(rows, place), cell.column.kind)
         if reading.value is None:
@@ -130,21 +132,12 @@ def _read_template(
         edition=edition.edition,
         values=values,
         notes=notes,
-        sources=layout.sources if None not in sheets.values() else _sources(layout, sheets),
+        sources={c: s for c, s in layout.sources.items() if c not in unread} if unread else layout.sources,
         marks=marks,
         meta={k: v for k, v in {**cover, **_explanation(grid, codemap)}.items() if k not in ("unit", "year") and v},
         findings=tuple(findings),
         constituents=tuple(Constituent(name, dict(figures)) for name, figures in codemap.parts.items()),
     )
-
-
-def _sources(layout: codesheet.Layout, sheets: dict[str, list[list] | None]) -> dict[str, str]:
-    """Where each cell was read, when a sheet of the template is missing (its cells were not)."""
-    return {
-        cell.code: place.source
-        for cell, place in layout.places
-        if place is not None and sheets[place.sheet] is not None
-    }
 
 
 def _lookup(grid: _Grid, codemap: codesheet.CodeMap, key: str) -> object:
