@@ -557,12 +557,12 @@ class Ledger:
                 found[path] = [Submission.from_record(record) for record in records]
         return found
 
-    def has_readings(self, files: Mapping[Path, FileState], reader: str) -> bool:
-        """Whether ``readings`` would find every one of ``files`` (a run would read none of
-        them), told without unpacking a reading."""
+    def unkept(self, files: Mapping[Path, FileState], reader: str) -> list[Path]:
+        """The ``files`` that ``readings`` would not find (a run would read them), told without
+        unpacking a reading."""
         kept = self._db.execute("SELECT path, size, mtime_ns FROM readings WHERE reader = ?", (reader,))
         found = {path: (size, mtime_ns) for path, size, mtime_ns in kept}  # by text: a Path each costs
-        return all(found.get(str(path)) == (state.size, state.mtime_ns) for path, state in files.items())
+        return [path for path, state in files.items() if found.get(str(path)) != (state.size, state.mtime_ns)]
 
     def keep_readings(
         self, read: Mapping[Path, tuple[FileState, list[Submission]]], reader: str, *, present: Iterable[Path]

@@ -31,6 +31,7 @@ from rollup.ingest import (
     kept_reading,
     read_files,
     reader_identity,
+    unopened,
 )
 from rollup.ledger import Arrival, FileState, KeptOutputs, Ledger, Run, Version
 from rollup.model import Acceptance, Submission
@@ -331,13 +332,15 @@ def _outputs_made_from_the_same(
 ) -> KeptOutputs | None:
     """The year's outputs as the ledger remembers them, when they were made from what this run
     would make them from, told before a file is opened: the inbox's files as they lie, each with
-    a reading the ledger kept (one whose reading failed for the moment is read again), and
-    everything else ``_outputs_key`` covers."""
+    a reading the ledger kept (one whose reading failed for the moment is read again) or refused
+    by its name alone, and everything else ``_outputs_key`` covers."""
     with clock("discover"):
         flat, dated = inbox_files(settings.inbox, year)
         states = file_states(flat + dated)
     with Ledger.open(settings.ledger_path) as ledger:
-        if not ledger.has_readings(states, reader_identity(settings.limits)):
+        # an entry refused by its name alone (a scan sent as .jpg, a .rar) has no reading to keep;
+        # a province's inbox always holds one, and it must not make every run write all again
+        if any(unopened(path) is None for path in ledger.unkept(states, reader_identity(settings.limits))):
             return None
         inbox = _state_digest(settings.inbox, states)
         return ledger.outputs(year, _outputs_key(settings, year, as_of, inbox, ledger, choices))

@@ -81,6 +81,27 @@ def test_a_changed_added_or_touched_file_is_read_again_and_only_it(tmp_path, inb
     )
 
 
+def test_entries_refused_by_their_name_alone_let_an_unchanged_rerun_keep_its_outputs(tmp_path, inbox, reads):
+    """A scan sent as .jpg, an archive rollup does not open, a link, a name that is no text (GBK
+    bytes on a Linux disk): each is refused without being opened, so no reading of it is kept.
+    A province's inbox always holds one; a re-run with nothing changed still reads nothing."""
+    (inbox / "盖章扫描件.jpg").write_bytes(b"\xff\xd8\xff\xe0 a scan")
+    (inbox / "报告.rar").write_bytes(b"Rar!\x1a\x07\x00 an archive")
+    (inbox / "链接.xlsx").symlink_to(inbox / "乐成街道.xlsx")
+    Path(os.fsdecode(bytes(inbox) + "/测试.xlsx".encode("gbk"))).write_bytes(b"PK\x03\x04")
+    settings = settings_for(tmp_path, inbox)
+    first = consolidate(settings)
+    refused = {f.file: f.reason for f in first.status.unmatched if f.unreadable}
+    assert "格式（.jpg）暂不支持" in refused["盖章扫描件.jpg"] and "格式（.rar）暂不支持" in refused["报告.rar"]
+    assert "符号链接" in refused["链接.xlsx"] and "改名" in refused["测试.xlsx"]
+    written = {p.name: p.stat().st_mtime_ns for p in first.outputs.workbook.parent.iterdir()}
+    again = consolidate(settings)
+    assert again.kept and len(reads) == 1 and again.status == first.status
+    assert {p.name: p.stat().st_mtime_ns for p in first.outputs.workbook.parent.iterdir()} == written
+    (inbox / "盖章扫描件.jpg").write_bytes(b"\xff\xd8\xff\xe0 another scan")  # an entry so refused, changed
+    assert not consolidate(settings).kept
+
+
 def test_a_file_that_failed_for_the_moment_is_read_again(tmp_path, inbox, reads, monkeypatch):
     settings = settings_for(tmp_path, inbox)
     slow = inbox / "乐清市财政局.xlsx"

@@ -27,6 +27,7 @@ __all__ = [
     "read_files",
     "read_submission",
     "reader_identity",
+    "unopened",
 ]
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -105,17 +106,26 @@ def _in_order(paths: list[Path], limits: Limits, pool: Reader) -> Iterator[tuple
 
 def _take(path: Path, limits: Limits) -> list[Taken] | Submission:
     """A file's parts to read: itself, or the members of a .zip; or the finding that stops it."""
-    shown = as_text(path)
-    if shown != path:  # a name no ledger, table or email can hold: told under the name it reads as
-        return Submission.refused(shown, "unreadable_file", reason=UNREADABLE_NAME)
-    if path.suffix.lower() != ".zip":
-        refused = unsupported(path) if entry_kind(path) is None else None
-        if refused is not None:
-            return refused
+    refused = unopened(path)
+    if refused is not None:
+        return refused
     whole = take(path, limits)
     if isinstance(whole, Submission) or path.suffix.lower() != ".zip":
         return whole if isinstance(whole, Submission) else [whole]
     return unpack(whole, limits)
+
+
+def unopened(path: Path) -> Submission | None:
+    """The finding for an entry refused by its name or kind alone, never opened (a name that is no
+    text, an entry that is no regular file, a kind of file rollup reads none of); None for a file
+    to open. Such a refusal has no bytes to be kept by, and costs nothing to make again."""
+    shown = as_text(path)
+    if shown != path:  # a name no ledger, table or email can hold: told under the name it reads as
+        return Submission.refused(shown, "unreadable_file", reason=UNREADABLE_NAME)
+    kind = entry_kind(path)
+    if kind is not None:
+        return Submission.refused(path, "not_a_regular_file", kind=kind)
+    return None if path.suffix.lower() == ".zip" else unsupported(path)
 
 
 def reader_identity(limits: Limits) -> str:
