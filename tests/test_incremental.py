@@ -10,10 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from corpusgen import CASES
 from helpers import settings_for
 
 from rollup import notify, pipeline
-from rollup.ingest import read_files
+from rollup.ingest import convert, read_files
 
 AS_OF, RECEIVED = date(2020, 2, 1), datetime(2020, 1, 20)
 
@@ -100,6 +101,30 @@ def test_entries_refused_by_their_name_alone_let_an_unchanged_rerun_keep_its_out
     assert {p.name: p.stat().st_mtime_ns for p in first.outputs.workbook.parent.iterdir()} == written
     (inbox / "盖章扫描件.jpg").write_bytes(b"\xff\xd8\xff\xe0 another scan")  # an entry so refused, changed
     assert not consolidate(settings).kept
+
+
+def test_an_old_word_file_waiting_for_libreoffice_is_kept_until_libreoffice_comes(tmp_path, inbox, reads, monkeypatch):
+    """A Word 97 file on a machine without LibreOffice is told to be resaved, every run alike:
+    a re-run keeps that reading (an office's inbox often holds one). Once LibreOffice is there,
+    it is read again, now through LibreOffice."""
+    doc = inbox / "审计局.doc"
+    shutil.copy(next(c for c in CASES if c.make == "doc").path, doc)
+    monkeypatch.setattr(convert.shutil, "which", lambda name: None)
+    settings = settings_for(tmp_path, inbox)
+    first = consolidate(settings)
+    again = consolidate(settings)
+    assert again.kept and len(reads) == 1 and doc in reads[0]
+    (before,) = [u.reason for u in first.status.unmatched if u.file == doc.name]
+    assert "本机未安装 LibreOffice" in before
+
+    program = tmp_path / "libreoffice" / "soffice"  # installed now (a stand-in that converts nothing)
+    program.parent.mkdir()
+    program.write_bytes(b"")
+    monkeypatch.setattr(convert.shutil, "which", lambda name: str(program))
+    later = consolidate(settings)
+    assert not later.kept and doc in reads[-1]
+    (after,) = [u.reason for u in later.status.unmatched if u.file == doc.name]
+    assert "LibreOffice 无法转换该文件" in after
 
 
 def test_a_file_that_failed_for_the_moment_is_read_again(tmp_path, inbox, reads, monkeypatch):

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from rollup.config import Limits
+from rollup.ingest.convert import soffice
 from rollup.ingest.files import SUBMISSION_SUFFIXES, Taken, as_text, entry_kind, finish, take, unpack
 from rollup.ingest.isolation import Reader, pool_for
 from rollup.ingest.reading import unsupported
@@ -129,9 +130,12 @@ def unopened(path: Path) -> Submission | None:
 
 
 def reader_identity(limits: Limits) -> str:
-    """What decides how a file reads, besides its bytes: this rollup's code and form specs, and
-    the limits. A reading made by another rollup, or under other limits, is read again."""
-    return hashlib.sha256(f"{code_digest()}:{limits.model_dump_json()}".encode()).hexdigest()
+    """What decides how a file reads, besides its bytes: this rollup's code and form specs, the
+    limits, and whether LibreOffice can convert an old Word file. A reading made by another
+    rollup, under other limits, or before LibreOffice was installed (or after it was removed) is
+    read again."""
+    converts = soffice() is not None
+    return hashlib.sha256(f"{code_digest()}:{limits.model_dump_json()}:{converts}".encode()).hexdigest()
 
 
 @cache
@@ -149,9 +153,9 @@ UNREADABLE_NAME = (
     "文件名不是有效的文字（多半是在别的电脑上以 GBK 等编码保存的名字），无法记录和汇总；请把文件改名后重新放入收件箱"
 )
 
-# A reading that may turn out otherwise on another try with the same bytes (a busy machine, or
-# LibreOffice installed since): never kept.
-PASSING_FAILURES = frozenset({"reader_timeout", "reader_crashed", "needs_conversion"})
+# A reading that may turn out otherwise on another try with the same bytes (a busy machine):
+# never kept. LibreOffice installed since is told by ``reader_identity``.
+PASSING_FAILURES = frozenset({"reader_timeout", "reader_crashed"})
 
 
 def kept_reading(submissions: list[Submission]) -> bool:
