@@ -100,13 +100,16 @@ def _process_rows(result: Result) -> list[list[Any]]:
     names = {
         "first": "`rollup consolidate`, empty ledger",
         "rerun": "`rollup consolidate` again, nothing changed",
+        "touched": "`rollup consolidate` again, one file saved again",
         "help": "`rollup --help`",
         "check": "`rollup check` one xlsx (roster of N units)",
         "python": "`python -c pass` (interpreter start, for reference)",
     }
     rows = []
     for kind, name in names.items():
-        runs = result["process"][kind]
+        runs = result["process"].get(kind)
+        if not runs:  # a run of the benchmark from before it was measured
+            continue
         walls = [r["wall"] for r in runs]
         rows.append(
             [
@@ -120,15 +123,29 @@ def _process_rows(result: Result) -> list[list[Any]]:
     return rows
 
 
-STAGE_HEADER = ["stage", "empty ledger s", "CPU s", "share", "ms/file", "unchanged re-run s", "CPU s", "share"]
+# Each run of ``rollup consolidate`` the stages are shown for: its columns' first words.
+STAGE_KINDS = {"first": "empty ledger", "rerun": "unchanged re-run", "touched": "one file saved again"}
 
 
-def _stage_row(label: str, first: list[str], per_file: str, rerun: list[str]) -> list[str]:
-    return [label, *first, per_file, *rerun]
+def _stage_kinds(result: Result) -> list[str]:
+    return [kind for kind in STAGE_KINDS if result["stages"].get(kind)]
+
+
+def stage_header(result: Result) -> list[str]:
+    first, *others = (STAGE_KINDS[kind] for kind in _stage_kinds(result))
+    header = ["stage", f"{first} s", "CPU s", "share", "ms/file"]
+    for other in others:
+        header += [f"{other} s", "CPU s", "share"]
+    return header
+
+
+def _stage_row(label: str, cells: list[list[str]], per_file: str) -> list[str]:
+    first, *others = cells
+    return [label, *first, per_file, *(cell for run in others for cell in run)]
 
 
 def _stage_rows(result: Result) -> list[list[str]]:
-    files, kinds = result["files"], ("first", "rerun")
+    files, kinds = result["files"], _stage_kinds(result)
 
     def cells(seconds: float, cpu: float, total: float) -> list[str]:
         return [f"{seconds:.2f}", f"{cpu:.2f}", f"{seconds / total:.1%}"]
@@ -137,20 +154,21 @@ def _stage_rows(result: Result) -> list[list[str]]:
     cpu_totals = {kind: sum(stage(result, kind, s, "stages_cpu") for s in result["stage_names"]) for kind in kinds}
     rows = []
     for name in result["stage_names"]:
-        first, rerun = (
+        runs = [
             cells(stage(result, kind, name), stage(result, kind, name, "stages_cpu"), totals[kind]) for kind in kinds
-        )
-        rows.append(_stage_row(name, first, f"{_ms(stage(result, 'first', name), files):.2f}", rerun))
+        ]
+        rows.append(_stage_row(name, runs, f"{_ms(stage(result, 'first', name), files):.2f}"))
+    empty = [["", "", ""] for _ in kinds[1:]]
     for part, inside in result["parts"].items():
         seconds = median(run.get(part, 0.0) for run in result["stage_parts"])  # 明细数据.xlsx: provinces only
         side = [f"({seconds:.2f})", "", f"({seconds / totals['first']:.1%})"]
-        rows.append(_stage_row(f"  of which {part} (inside {inside})", side, f"({_ms(seconds, files):.2f})", []))
-    first, rerun = (cells(totals[kind], cpu_totals[kind], totals[kind]) for kind in kinds)
-    rows.append(_stage_row("**in-process total**", first, f"{_ms(totals['first'], files):.2f}", rerun))
-    first, rerun = (
+        rows.append(_stage_row(f"  of which {part} (inside {inside})", [side, *empty], f"({_ms(seconds, files):.2f})"))
+    runs = [cells(totals[kind], cpu_totals[kind], totals[kind]) for kind in kinds]
+    rows.append(_stage_row("**in-process total**", runs, f"{_ms(totals['first'], files):.2f}"))
+    runs = [
         [f"{wall(result, kind):.2f}", f"{median(r['cpu'] for r in result['process'][kind]):.2f}", ""] for kind in kinds
-    )
-    rows.append(_stage_row("whole process (medians above)", first, "", rerun))
+    ]
+    rows.append(_stage_row("whole process (medians above)", runs, ""))
     return rows
 
 
@@ -214,11 +232,16 @@ def section(result: Result) -> list[str]:
     lines += [
         "",
         f"Per submission, empty ledger: {_ms(wall(result, 'first'), files):.2f} ms; "
-        f"unchanged re-run: {_ms(wall(result, 'rerun'), files):.2f} ms.",
+        f"unchanged re-run: {_ms(wall(result, 'rerun'), files):.2f} ms"
+        + (
+            f"; one file saved again: {_ms(wall(result, 'touched'), files):.2f} ms."
+            if result["process"].get("touched")
+            else "."
+        ),
         "",
     ]
     lines += ["### Per stage (in-process, same order as `rollup consolidate`)", ""]
-    lines += _table(STAGE_HEADER, _stage_rows(result))
+    lines += _table(stage_header(result), _stage_rows(result))
     lines += ["", "### Reading: rollup vs the naive loop vs calamine (same files, same invocation)", ""]
     lines += _table(READ_HEADER, _read_rows(result))
     naive = result["naive"]
@@ -250,6 +273,7 @@ def _summary(results: list[Result]) -> list[str]:
                 f"{r['n']:,}",
                 f"{wall(r, 'first'):.1f} s",
                 f"{wall(r, 'rerun'):.1f} s",
+                f"{wall(r, 'touched'):.1f} s" if r["process"].get("touched") else "—",
                 _mib(peak(r)),
                 f"{_ms(wall(r, 'first'), r['files']):.2f}",
                 f"{ms.rollup:.2f}",
@@ -265,6 +289,7 @@ def _summary(results: list[Result]) -> list[str]:
             "N",
             "consolidate, empty ledger",
             "unchanged re-run",
+            "one file saved again",
             "peak memory",
             "ms/submission",
             "read+validate ms/file",

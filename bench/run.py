@@ -99,8 +99,20 @@ def _spread(files: list[Path], limit: int | None) -> list[Path]:
     return [files[int(i * step)] for i in range(limit)]
 
 
+# The runs of ``rollup consolidate`` each round makes, one after the other on the same ledger:
+# the year's first, a re-run with nothing changed, and a re-run after one file was saved again
+# (January's everyday case, as reports trickle in: that file is read, the rest is not).
+KINDS = ("first", "rerun", "touched")
+
+
 def _ledger_words(kind: str) -> str:
-    return "empty ledger" if kind == "first" else "unchanged"
+    return {"first": "empty ledger", "rerun": "unchanged", "touched": "one file touched"}[kind]
+
+
+def _touch(path: Path) -> None:
+    """``path`` saved again, its bytes as they were: a new modification time, a second later."""
+    status = path.stat()
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
 
 
 class Measurements:
@@ -115,9 +127,9 @@ class Measurements:
         self.logs.mkdir(exist_ok=True)
         self.naive_files = _spread(workload.files, args.naive_limit)
         self.found: dict = {
-            "process": {kind: [] for kind in ("first", "rerun", "help", "check", "python")},
-            "stages": {"first": [], "rerun": []},
-            "stages_cpu": {"first": [], "rerun": []},
+            "process": {kind: [] for kind in (*KINDS, "help", "check", "python")},
+            "stages": {kind: [] for kind in KINDS},
+            "stages_cpu": {kind: [] for kind in KINDS},
             "stage_parts": [],
             "calamine": [],
             "naive": {"runs": [], "files": len(self.naive_files), "total": 0.0},
@@ -126,7 +138,8 @@ class Measurements:
     def round(self, index: int) -> None:
         runs = self.args.runs
         process.fresh(self.workload.outbox)
-        for kind in ("first", "rerun"):
+        for kind in KINDS:
+            self._prepare(kind, index)
             argv = [*self.rollup, "consolidate", "--config", str(self.workload.config)]
             run = process.measure(argv, log=self.logs / f"consolidate-{kind}-{index + 1}.log")
             self.found["process"][kind].append(run.as_dict())
@@ -137,9 +150,14 @@ class Measurements:
         if index == 0:
             self.found["outputs"] = output_sizes(self.workload)
         process.fresh(self.workload.outbox)
-        for kind in ("first", "rerun"):
+        for kind in KINDS:
+            self._prepare(kind, index)
             self.stages(kind, index)
         self.baselines(index)
+
+    def _prepare(self, kind: str, index: int) -> None:
+        if kind == "touched":  # another file each round
+            _touch(self.workload.files[index * 7919 % len(self.workload.files)])
 
     def stages(self, kind: str, index: int) -> None:
         gc.collect()

@@ -1,7 +1,9 @@
 """The benchmark's generator stays honest: the files it writes are valid, distinct submissions
 that rollup reads with no finding, for every edition. (The benchmark's times are not tested.)"""
 
+import copy
 import hashlib
+import json
 import os
 import sys
 from datetime import datetime
@@ -19,7 +21,7 @@ from rollup.validate import validate
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # bench/ is a folder of the repository, not part of the package
 
-from bench import stages  # noqa: E402
+from bench import report, stages  # noqa: E402
 from bench.generate import Workload, generate  # noqa: E402
 
 N = 5
@@ -74,3 +76,42 @@ def test_the_stage_timer_still_calls_the_pipeline_as_it_is(workload):
     assert 0 < sum(run.parts.values()) <= run.seconds["outputs"]
     assert (run.files, run.counted) == (N, N)
     assert run.findings in (0, N)  # no_last_year once a unit, where the form had a year before
+
+
+def _tables(markdown: str) -> list[list[list[str]]]:
+    """Every table of ``markdown``, as rows of cells."""
+    tables: list[list[list[str]]] = []
+    last = False
+    for line in markdown.splitlines():
+        row = line.startswith("|")
+        if row:
+            if not last:
+                tables.append([])
+            tables[-1].append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        last = row
+    return tables
+
+
+def test_results_render_with_a_column_for_each_kind_of_run_measured_or_a_dash_before_it_was():
+    """RESULTS.md is rendered from every stored run, some made before the re-run after one file was
+    saved again was measured: each table keeps one cell per column either way."""
+    stored = list(json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8")).values())
+    older = copy.deepcopy(stored)
+    for result in older:
+        for clock in ("process", "stages", "stages_cpu"):
+            result[clock].pop("touched", None)
+    newer = copy.deepcopy(older)
+    for result in newer:  # measured, and slower than an unchanged re-run
+        for clock in ("process", "stages", "stages_cpu"):
+            result[clock]["touched"] = [
+                {k: v * 3 if isinstance(v, float) else v for k, v in run.items()} for run in result[clock]["rerun"]
+            ]
+    for results, touched in ((older, False), (newer, True)):
+        tables = _tables(report.render(results))
+        assert all(len(row) == len(table[0]) for table in tables for row in table)
+        summary = tables[0]
+        column = summary[0].index("one file saved again")
+        assert all((row[column] != "—") == touched for row in summary[2:])
+        stage_headers = [t[0] for t in tables if t[0][0] == "stage"]
+        assert len(stage_headers) == len(results)
+        assert all(("one file saved again s" in header) == touched for header in stage_headers)
