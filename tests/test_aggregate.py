@@ -1,4 +1,5 @@
-"""Consolidation on its own: which units' reports are told apart as copies of each other."""
+"""Consolidation on its own: which units' reports are told apart as copies of each other, and
+which of the region's cells are no figure but a mark every unit made."""
 
 from pathlib import Path
 
@@ -42,3 +43,21 @@ def test_only_units_with_the_very_same_figures_are_told_they_are_copies(monkeypa
     assert copies["民政局"] == []
     assert len(copies["教育局"]) == 1 and "与商务局的报告（商务局.xlsx）数字完全相同" in copies["教育局"][0]
     assert len(copies["商务局"]) == 1 and "与教育局的报告（教育局.xlsx）数字完全相同" in copies["商务局"][0]
+
+
+def _marked(marks: dict[str, str]) -> Submission:
+    return Submission(file=Path("x.xlsx"), edition=EDITION.edition, marks=marks)
+
+
+def test_a_region_cell_is_marked_only_where_every_counted_unit_made_the_same_mark():
+    first, second, third, fourth = CODES[:4]
+    units = [
+        _marked({first: "not_applicable", second: "blank", third: "blank", fourth: "blank"}),
+        _marked({fourth: "not_applicable", third: "blank", first: "not_applicable", second: "blank"}),
+        _marked({second: "blank", first: "not_applicable", third: "not_applicable"}),
+    ]
+    # in the form's order, whatever order the units' marks came in
+    assert list(aggregate.region_marks(EDITION, units).items()) == [(first, "not_applicable"), (second, "blank")]
+    assert aggregate.region_marks(EDITION, [*units, _marked({})]) == {}  # one unit wrote a figure everywhere
+    assert aggregate.region_marks(EDITION, [_marked({"Z.not.a_cell": "blank"})]) == {}
+    assert aggregate.region_marks(EDITION, []) == {}
