@@ -106,7 +106,7 @@ KINDS = ("first", "rerun", "touched")
 
 
 def _ledger_words(kind: str) -> str:
-    return {"first": "empty ledger", "rerun": "unchanged", "touched": "one file touched"}[kind]
+    return {"first": "empty ledger", "rerun": "unchanged", "touched": "one file saved again"}[kind]
 
 
 def _touch(path: Path) -> None:
@@ -157,7 +157,7 @@ class Measurements:
 
     def _prepare(self, kind: str, index: int) -> None:
         if kind == "touched":  # another file each round
-            _touch(self.workload.files[index * 7919 % len(self.workload.files)])
+            _touch(self.workload.files[index % len(self.workload.files)])
 
     def stages(self, kind: str, index: int) -> None:
         gc.collect()
